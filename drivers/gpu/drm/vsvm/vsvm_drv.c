@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_print.h>
+#include <uapi/drm/vsvm_drm.h>
+
+#include "vsvm_drv.h"
+
+/**
+ * DOC: Overview
+ *
+ * vsvm is a DRM driver for a virtual GPU that needs no hardware.  It exists to
+ * give userspace, core mm and CI a complete shared-virtual-memory (SVM) GPU:
+ * one that works on the process's own pointers, mirrors the CPU page tables
+ * with hmm_range_fault(), stays coherent through mmu_interval_notifier
+ * invalidation and migrates pages to emulated VRAM built from
+ * MEMORY_DEVICE_PRIVATE memory.
+ *
+ * Devices are created the way a real platform driver would see them: the
+ * module registers a platform driver and then one platform device per
+ * configured GPU (``vsvm.0``, ``vsvm.1``, ...).  Probe allocates a
+ * &struct vsvm_device with devm_drm_dev_alloc() and registers a DRM device
+ * with a render node; remove unplugs it, so that an open file of an unbound
+ * device gets -ENODEV rather than touching freed state.  Unbinding through
+ * sysfs and module unload use the same path.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * The device layer takes no lock of its own.  A &struct vsvm_device is
+ * written only by probe, before drm_dev_register() publishes it, and is
+ * read-only from then on.  What can change under an ioctl is the device's
+ * presence: remove calls drm_dev_unplug(), and every ioctl that touches the
+ * device brackets that work with drm_dev_enter()/drm_dev_exit(), answering
+ * -ENODEV once the device is gone.  drm_dev_unplug() waits for those
+ * sections to end, so no ioctl runs on a device whose remove has finished.
+ * The memory of the device is freed with the last reference to the DRM
+ * device (devm/drmm), which an open file holds.
+ *
+ * Module parameters are read once, by module init, and copied into each
+ * device's configuration; nothing reads them afterwards.
+ */
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "Number of vsvm devices to create (1-8, default 1)");
+
+static unsigned int num_engines = 2;
+module_param(num_engines, uint, 0444);
+MODULE_PARM_DESC(num_engines, "Execution engines per device (1-8, default 2)");
+
+static unsigned int vram_size_mb = 256;
+module_param(vram_size_mb, uint, 0444);
+MODULE_PARM_DESC(vram_size_mb, "Emulated VRAM per device in MiB (multiple of 2, 2-4096, default 256)");
+
+static struct platform_device *vsvm_pdevs[VSVM_MAX_DEVICES];
+
+static const struct drm_ioctl_desc vsvm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(VSVM_QUERY, vsvm_query_ioctl, DRM_RENDER_ALLOW),
+};
+
+static const struct file_operations vsvm_fops = {
+	.owner = THIS_MODULE,
+	.open = drm_open,
+	.release = drm_release,
+	.unlocked_ioctl = drm_ioctl,
+	.compat_ioctl = drm_compat_ioctl,
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+	.show_fdinfo = drm_show_fdinfo,
+};
+
+/*
+ * uAPI version history (DRM_IOCTL_VERSION and DRM_VSVM_QUERY_DEVICE):
+ *
+ * 1.0 - DRM_IOCTL_VSVM_QUERY with DRM_VSVM_QUERY_DEVICE.
+ */
+static const struct drm_driver vsvm_drm_driver = {
+	.driver_features = DRIVER_RENDER,
+	.ioctls = vsvm_ioctls,
+	.num_ioctls = ARRAY_SIZE(vsvm_ioctls),
+	.fops = &vsvm_fops,
+	.name = VSVM_DRIVER_NAME,
+	.desc = VSVM_DRIVER_DESC,
+	.date = VSVM_DRIVER_DATE,
+	.major = VSVM_UAPI_MAJOR,
+	.minor = VSVM_UAPI_MINOR,
+};
+
+static int vsvm_probe(struct platform_device *pdev)
+{
+	const struct vsvm_device_config *config = dev_get_platdata(&pdev->dev);
+	struct vsvm_device *vdev;
+	int ret;
+
+	if (!config)
+		return -EINVAL;
+
+	vdev = devm_drm_dev_alloc(&pdev->dev, &vsvm_drm_driver,
+				  struct vsvm_device, drm);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+
+	vdev->config = *config;
+	platform_set_drvdata(pdev, vdev);
+	vsvm_debugfs_init(vdev);
+
+	ret = drm_dev_register(&vdev->drm, 0);
+	if (ret)
+		return ret;
+
+	drm_info(&vdev->drm, "vsvm device %u: %llu MiB VRAM, %u engines\n",
+		 config->index, config->vram_size / SZ_1M,
+		 config->num_engines);
+	return 0;
+}
+
+static void vsvm_remove(struct platform_device *pdev)
+{
+	struct vsvm_device *vdev = platform_get_drvdata(pdev);
+
+	drm_dev_unplug(&vdev->drm);
+}
+
+static struct platform_driver vsvm_platform_driver = {
+	.probe = vsvm_probe,
+	.remove = vsvm_remove,
+	.driver = {
+		.name = VSVM_DRIVER_NAME,
+		.probe_type = PROBE_FORCE_SYNCHRONOUS,
+	},
+};
+
+static void vsvm_unregister_devices(void)
+{
+	int i;
+
+	for (i = VSVM_MAX_DEVICES - 1; i >= 0; i--) {
+		if (vsvm_pdevs[i])
+			platform_device_unregister(vsvm_pdevs[i]);
+		vsvm_pdevs[i] = NULL;
+	}
+}
+
+static int vsvm_register_device(const struct vsvm_config *config, u32 index)
+{
+	struct vsvm_device_config dev_config;
+	struct platform_device *pdev;
+
+	vsvm_config_for_device(config, index, &dev_config);
+	pdev = platform_device_register_data(NULL, VSVM_DRIVER_NAME, index,
+					     &dev_config, sizeof(dev_config));
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+
+	vsvm_pdevs[index] = pdev;
+
+	/* Probe is synchronous: a device without a driver failed to probe. */
+	if (!device_is_bound(&pdev->dev))
+		return -ENODEV;
+	return 0;
+}
+
+static int vsvm_register_devices(const struct vsvm_config *config)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < config->num_devices; i++) {
+		ret = vsvm_register_device(config, i);
+		if (ret) {
+			pr_err("vsvm: creating device %u failed: %d\n", i, ret);
+			vsvm_unregister_devices();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int __init vsvm_init(void)
+{
+	const struct vsvm_config config = {
+		.num_devices = num_devices,
+		.num_engines = num_engines,
+		.vram_size = (u64)vram_size_mb * SZ_1M,
+	};
+	const char *reason;
+	int ret;
+
+	/*
+	 * Bad parameters are input errors of whoever loads the module, like a
+	 * bad ioctl argument: refuse with -EINVAL and say why, below warning
+	 * level, since nothing is wrong with the kernel.
+	 */
+	ret = vsvm_config_validate(&config, &reason);
+	if (ret) {
+		pr_notice("vsvm: invalid module parameters: %s\n", reason);
+		return ret;
+	}
+
+	ret = platform_driver_register(&vsvm_platform_driver);
+	if (ret)
+		return ret;
+
+	ret = vsvm_register_devices(&config);
+	if (ret)
+		platform_driver_unregister(&vsvm_platform_driver);
+	return ret;
+}
+
+static void __exit vsvm_exit(void)
+{
+	vsvm_unregister_devices();
+	platform_driver_unregister(&vsvm_platform_driver);
+}
+
+module_init(vsvm_init);
+module_exit(vsvm_exit);
+
+MODULE_AUTHOR("The vsvm authors");
+MODULE_DESCRIPTION("vsvm: virtual GPU with shared virtual memory");
+MODULE_LICENSE("GPL");
