@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "vsvm.h"
+
+#define VSVM_DRI_DIR		"/dev/dri"
+#define VSVM_RENDER_PREFIX	"renderD"
+#define VSVM_MAX_RENDER_NODES	64
+
+struct vsvm_device {
+	int fd;
+	char path[PATH_MAX];
+};
+
+static bool vsvm_fd_is_vsvm(int fd)
+{
+	drmVersionPtr version = drmGetVersion(fd);
+	bool match;
+
+	if (!version)
+		return false;
+	match = !strcmp(version->name, VSVM_DRIVER_NAME);
+	drmFreeVersion(version);
+	return match;
+}
+
+static int vsvm_compare_minor(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * libdrm's drmGetDevices2() skips platform devices that have no device-tree
+ * node, which vsvm's are, so render nodes are listed from /dev/dri directly.
+ */
+static int vsvm_render_minors(int *minors, int max)
+{
+	size_t prefix_len = strlen(VSVM_RENDER_PREFIX);
+	struct dirent *entry;
+	DIR *dir;
+	int n = 0;
+
+	dir = opendir(VSVM_DRI_DIR);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+
+	while ((entry = readdir(dir)) && n < max) {
+		if (!strncmp(entry->d_name, VSVM_RENDER_PREFIX, prefix_len))
+			minors[n++] = atoi(entry->d_name + prefix_len);
+	}
+	closedir(dir);
+	qsort(minors, n, sizeof(*minors), vsvm_compare_minor);
+	return n;
+}
+
+static int vsvm_open_minor(int minor, char *path, size_t size)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%s%d", VSVM_DRI_DIR, VSVM_RENDER_PREFIX,
+		 minor);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (!vsvm_fd_is_vsvm(fd)) {
+		close(fd);
+		return -ENODEV;
+	}
+	return fd;
+}
+
+/*
+ * Calls @found for each vsvm render node in order, with an open fd that
+ * @found owns, until it returns non-zero.  Returns that value, 0 when all
+ * were seen, or a negative errno.
+ */
+static int vsvm_for_each_node(int (*found)(int fd, const char *path, void *),
+			      void *data)
+{
+	int minors[VSVM_MAX_RENDER_NODES];
+	char path[PATH_MAX];
+	int i, n, fd, ret;
+
+	n = vsvm_render_minors(minors, VSVM_MAX_RENDER_NODES);
+	for (i = 0; i < n; i++) {
+		fd = vsvm_open_minor(minors[i], path, sizeof(path));
+		if (fd < 0)
+			continue;
+		ret = found(fd, path, data);
+		if (ret)
+			return ret;
+	}
+	return n < 0 ? n : 0;
+}
+
+static int vsvm_count_one(int fd, const char *path, void *data)
+{
+	(void)path;
+	close(fd);
+	++*(int *)data;
+	return 0;
+}
+
+int vsvm_device_count(void)
+{
+	int count = 0;
+	int ret = vsvm_for_each_node(vsvm_count_one, &count);
+
+	return ret < 0 ? ret : count;
+}
+
+struct vsvm_open_request {
+	unsigned int index;
+	struct vsvm_device *dev;
+};
+
+static int vsvm_open_one(int fd, const char *path, void *data)
+{
+	struct vsvm_open_request *req = data;
+
+	if (req->index--) {
+		close(fd);
+		return 0;
+	}
+	req->dev = calloc(1, sizeof(*req->dev));
+	if (!req->dev) {
+		close(fd);
+		return -ENOMEM;
+	}
+	req->dev->fd = fd;
+	snprintf(req->dev->path, sizeof(req->dev->path), "%s", path);
+	return 1;
+}
+
+struct vsvm_device *vsvm_device_open(unsigned int index)
+{
+	struct vsvm_open_request req = { .index = index };
+	int ret = vsvm_for_each_node(vsvm_open_one, &req);
+
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	if (!req.dev)
+		errno = ENODEV;
+	return req.dev;
+}
+
+void vsvm_device_close(struct vsvm_device *dev)
+{
+	if (!dev)
+		return;
+	close(dev->fd);
+	free(dev);
+}
+
+int vsvm_device_fd(const struct vsvm_device *dev)
+{
+	return dev->fd;
+}
+
+const char *vsvm_device_path(const struct vsvm_device *dev)
+{
+	return dev->path;
+}
+
+int vsvm_query_device(struct vsvm_device *dev,
+		      struct drm_vsvm_query_device *info)
+{
+	struct drm_vsvm_query query = {
+		.item = DRM_VSVM_QUERY_DEVICE,
+		.data = (uintptr_t)info,
+		.size = sizeof(*info),
+	};
+
+	memset(info, 0, sizeof(*info));
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_QUERY, &query))
+		return -errno;
+	return 0;
+}
