@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-tests.sh BUILD_DIR: the in-guest part of "make check", run by
+# vm-run.sh with vsvm loaded.  Runs the KUnit suites and the IGT tests and
+# leaves their raw results in $VSVM_RESULTS; check.sh judges them on the host.
+#
+#   $VSVM_RESULTS/kunit.log    the kernel log while vsvm_test ran (KTAP)
+#   $VSVM_RESULTS/igt/         scripts/igt_runner.py's results.json and logs
+
+set -uo pipefail
+
+BUILD=${1:?usage: guest-tests.sh BUILD_DIR}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+# KUnit suites run when their module loads, and print KTAP to the kernel log.
+run_kunit()
+{
+	local marker="vsvm-kunit-start-$$"
+
+	echo "$marker" > /dev/kmsg
+	modprobe vsvm_test || echo "guest-tests: modprobe vsvm_test failed"
+	dmesg --notime | sed -n "/$marker/,\$p" | tail -n +2 > "$VSVM_RESULTS/kunit.log"
+	modprobe -r vsvm_test
+}
+
+run_igt()
+{
+	python3 "$REPO/scripts/igt_runner.py" \
+		--results "$VSVM_RESULTS/igt" \
+		--testlist "$REPO/igt-tests/vsvm.testlist" \
+		--timeout 120 "$BUILD/igt"
+}
+
+main()
+{
+	local igt_rc
+
+	run_kunit
+	run_igt
+	igt_rc=$?
+	# Pass/fail of the parts is decided on the host from the results; this
+	# script fails only if something kept a part from producing them.
+	[ -s "$VSVM_RESULTS/kunit.log" ] || return 1
+	[ -f "$VSVM_RESULTS/igt/results.json" ] || return 1
+	return $(( igt_rc > 1 ? igt_rc : 0 ))
+}
+
+main "$@"

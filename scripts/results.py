@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn test results into "PASS|FAIL|SKIP name" lines, and count them.
+
+  results.py kunit KUNIT_JSON   one line per KUnit test case (kunit.py --json)
+  results.py igt RESULTS_JSON   one line per IGT subtest (igt_runner.py)
+  results.py summary FILE       list the failures in FILE, print
+                                "N passed, N failed, N skipped" and exit 1
+                                if anything failed or nothing ran
+"""
+
+import json
+import sys
+
+KUNIT_STATUS = {"PASS": "PASS", "SKIP": "SKIP"}
+IGT_STATUS = {"pass": "PASS", "skip": "SKIP"}
+
+
+def kunit_cases(group, prefix=""):
+    """Yield (name, status) for every test case below a kunit.py group."""
+    name = f"{prefix}{group.get('name', '')}"
+    for case in group.get("test_cases", []):
+        yield f"{name}.{case['name']}", case["status"]
+    for sub in group.get("sub_groups", []):
+        yield from kunit_cases(sub, f"{name}." if name else "")
+
+
+def print_kunit(path):
+    with open(path) as f:
+        root = json.load(f)
+    count = 0
+    for name, status in kunit_cases(root):
+        print(f"{KUNIT_STATUS.get(status, 'FAIL')} kunit {name}")
+        count += 1
+    if not count:
+        print("FAIL kunit: no test case in the KTAP output")
+
+
+def print_igt(path):
+    with open(path) as f:
+        tests = json.load(f).get("tests", {})
+    for name, test in sorted(tests.items()):
+        print(f"{IGT_STATUS.get(test['result'], 'FAIL')} {name}"
+              f"{'' if test['result'] in IGT_STATUS else ' (' + test['result'] + ')'}")
+    if not tests:
+        print("FAIL igt: no test ran")
+
+
+def summary(path):
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    failures = []
+    with open(path) as f:
+        for line in f:
+            status, _, name = line.strip().partition(" ")
+            if status not in counts:
+                continue
+            counts[status] += 1
+            if status == "FAIL":
+                failures.append(name)
+    for name in failures:
+        print(f"FAILED: {name}")
+    total = sum(counts.values())
+    print(f"{counts['PASS']} passed, {counts['FAIL']} failed, "
+          f"{counts['SKIP']} skipped")
+    return 1 if counts["FAIL"] or not total else 0
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in ("kunit", "igt", "summary"):
+        sys.exit(__doc__)
+    if argv[1] == "kunit":
+        print_kunit(argv[2])
+    elif argv[1] == "igt":
+        print_igt(argv[2])
+    else:
+        return summary(argv[2])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
