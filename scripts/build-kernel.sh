@@ -68,7 +68,9 @@ module_build()
 	krel=$(cat "$DIR/kernelrelease")
 	mdir="$DIR/modroot/lib/modules/$krel/kernel/drivers/gpu/drm/vsvm"
 	vsvm_tree_sync "$TREE"
-	kmake -s M=drivers/gpu/drm/vsvm modules
+	# Single in-tree module targets: built with M= they would be marked
+	# out-of-tree and taint the kernel when loaded.
+	kmake -s $VSVM_MODULE_TARGETS
 	mkdir -p "$mdir/tests"
 	install -m 0644 "$TREE/drivers/gpu/drm/vsvm/vsvm.ko" "$mdir/"
 	install -m 0644 "$TREE/drivers/gpu/drm/vsvm/tests/vsvm_test.ko" \

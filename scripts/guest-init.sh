@@ -12,21 +12,49 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp TERM=${TERM:-linux}
 RES=/mnt/results
 
+# Every program started here costs a noticeable fraction of a second under
+# emulation, so checks use bash builtins where they can.
+
+# mounted DIR: whether something is mounted on DIR.
+mounted()
+{
+	local dev dir rest
+
+	while read -r dev dir rest; do
+		[ "$dir" = "$1" ] && return 0
+	done < /proc/mounts
+	return 1
+}
+
+# mount_once TYPE DIR: mount a TYPE filesystem on DIR unless one is there.
+mount_once()
+{
+	mounted "$2" || mount -t "$1" "$1" "$2"
+}
+
 mount_filesystems()
 {
+	# Always mount: through the 9p root, /proc shows the host's proc.
 	mount -t proc proc /proc
-	mount -t sysfs sys /sys
-	mount -t devtmpfs dev /dev
+	mount_once sysfs /sys
+	mount_once devtmpfs /dev
 	mkdir -p /dev/pts /dev/shm
-	mount -t devpts devpts /dev/pts
-	mount -t tmpfs shm /dev/shm
-	mount -t tmpfs tmp /tmp
-	mount -t tmpfs run /run
-	mount -t debugfs debugfs /sys/kernel/debug
-	mount -t tmpfs mnt /mnt
+	# What udev would add: bash process substitution needs /dev/fd.
+	ln -sfn /proc/self/fd /dev/fd
+	mount_once devpts /dev/pts
+	mount_once tmpfs /dev/shm
+	mount_once tmpfs /tmp
+	mount_once tmpfs /run
+	mount_once debugfs /sys/kernel/debug
+	mount_once tmpfs /mnt
 	mkdir -p "$RES"
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$RES"
-	# The host's modules are of no use to this kernel: use ours.
+}
+
+# The host's modules are of no use to this kernel: use ours.  The mount point
+# exists on every host: setup.sh creates it if needed.
+mount_modules()
+{
 	mount --bind "$VSVM_MODROOT/lib/modules" /lib/modules
 }
 
@@ -47,6 +75,12 @@ load_modules()
 	done < "$RES/modules"
 }
 
+module_loaded()
+{
+	grep -q "^${1//-/_} " /proc/modules
+}
+
+# Unload in reverse order; fails if a module is still there afterwards.
 unload_modules()
 {
 	local spec mod ret=0
@@ -54,8 +88,10 @@ unload_modules()
 	while read -r spec; do
 		mod=${spec%% *}
 		[ -n "$mod" ] || continue
-		if grep -q "^${mod//-/_} " /proc/modules; then
-			modprobe -r "$mod" || ret=1
+		module_loaded "$mod" && modprobe -r "$mod"
+		if module_loaded "$mod"; then
+			echo "vsvm-guest: module $mod did not unload" > /dev/console
+			ret=1
 		fi
 	done < <(tac "$RES/modules")
 	return $ret
@@ -79,7 +115,6 @@ collect_kmemleak()
 	[ -e /sys/kernel/debug/kmemleak ] || return 0
 	sleep 6
 	kmemleak_ctl scan
-	kmemleak_ctl scan
 	cat /sys/kernel/debug/kmemleak > "$RES/kmemleak"
 }
 
@@ -88,10 +123,12 @@ main()
 	mount_filesystems
 	# shellcheck disable=SC1091
 	. "$RES/job.env"
+	mount_modules
 	echo 1 > /proc/sys/kernel/sysrq
 	kmemleak_ctl clear
 
 	if load_modules; then
+		echo "vsvm-guest: running the command" > /dev/kmsg
 		run_job > /dev/console 2>&1 < /dev/null
 		echo $? > "$RES/status"
 		unload_modules
@@ -101,7 +138,9 @@ main()
 		echo 125 > "$RES/status"
 	fi
 
+	echo "vsvm-guest: collecting results" > /dev/kmsg
 	collect_kmemleak
+	echo "vsvm-guest: done" > /dev/kmsg
 	dmesg > "$RES/dmesg"
 	cat /proc/sys/kernel/tainted > "$RES/tainted"
 	sync

@@ -22,15 +22,37 @@ install_packages()
 {
 	local sudo=
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
-		--no-install-recommends "$@"
+	local log
+
+	log=$(mktemp)
+	if ! { $sudo apt-get update -q &&
+	       DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+			--no-install-recommends "$@"; } > "$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		return 1
+	fi
+	rm -f "$log"
+}
+
+# Guests share the host's root read-only and mount their own kernel's
+# modules on /lib/modules, which a host without module support lacks.
+ensure_modules_mount_point()
+{
+	[ -d /lib/modules ] && return 0
+	vsvm_log "setup: creating /lib/modules (mount point for the guests' modules)"
+	if [ "$(id -u)" -eq 0 ]; then
+		mkdir -p /lib/modules
+	else
+		sudo mkdir -p /lib/modules
+	fi
 }
 
 main()
 {
 	local missing
 
+	ensure_modules_mount_point
 	missing=$(missing_packages | tr '\n' ' ')
 	if [ -z "$missing" ]; then
 		vsvm_log "setup: all packages present"

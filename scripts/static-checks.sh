@@ -77,10 +77,11 @@ check_build_warnings()
 	local log=$(mktemp) out=$(mktemp)
 
 	"$VSVM_REPO/scripts/build-kernel.sh" debug > /dev/null 2>&1
-	make -C "$TREE" -s M=drivers/gpu/drm/vsvm clean > /dev/null 2>&1
-	make -C "$TREE" -j"$VSVM_JOBS" M=drivers/gpu/drm/vsvm W=1 C=2 \
+	find "$TREE/drivers/gpu/drm/vsvm" -name '*.o' -delete
+	# shellcheck disable=SC2086
+	make -C "$TREE" -j"$VSVM_JOBS" W=1 C=2 \
 		CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" \
-		modules > "$out" 2>&1
+		$VSVM_MODULE_TARGETS > "$out" 2>&1
 	grep -E 'warning|error|\bnote:' "$out" > "$log"
 	record "W=1 + sparse build" "$log"
 	rm -f "$log" "$out"

@@ -80,6 +80,8 @@ static const struct file_operations vsvm_fops = {
 	.read = drm_read,
 	.llseek = noop_llseek,
 	.show_fdinfo = drm_show_fdinfo,
+	/* DRM files use the whole unsigned range of offsets (drm_open_helper) */
+	.fop_flags = FOP_UNSIGNED_OFFSET,
 };
 
 /*
