@@ -21,7 +21,18 @@ run_kunit()
 	echo "$marker" > /dev/kmsg
 	modprobe vsvm_test || echo "guest-tests: modprobe vsvm_test failed"
 	dmesg --notime | sed -n "/$marker/,\$p" | tail -n +2 > "$VSVM_RESULTS/kunit.log"
-	modprobe -r vsvm_test
+	# Not modprobe -r: it would also remove vsvm, which IGT needs.
+	rmmod vsvm_test
+}
+
+# The IGT tests skip without a device; here a missing device is a failure.
+require_device()
+{
+	if ! ls /sys/bus/platform/drivers/vsvm/vsvm.0/drm 2>/dev/null |
+	     grep -q '^renderD'; then
+		echo "guest-tests: no vsvm device before IGT"
+		return 1
+	fi
 }
 
 run_igt()
@@ -37,6 +48,7 @@ main()
 	local igt_rc
 
 	run_kunit
+	require_device || return 1
 	run_igt
 	igt_rc=$?
 	# Pass/fail of the parts is decided on the host from the results; this

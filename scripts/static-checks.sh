@@ -80,7 +80,6 @@ check_build_warnings()
 	find "$TREE/drivers/gpu/drm/vsvm" -name '*.o' -delete
 	# shellcheck disable=SC2086
 	make -C "$TREE" -j"$VSVM_JOBS" W=1 C=2 \
-		CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" \
 		$VSVM_MODULE_TARGETS > "$out" 2>&1
 	grep -E 'warning|error|\bnote:' "$out" > "$log"
 	record "W=1 + sparse build" "$log"
