@@ -118,6 +118,16 @@ collect_kmemleak()
 	cat /sys/kernel/debug/kmemleak > "$RES/kmemleak"
 }
 
+# The power-off is asynchronous.  Wait for it with a bash builtin: programs
+# may no longer start from the root being torn down.  Should it never come,
+# init exits, the kernel panics and the host reports the panic.
+power_off()
+{
+	mkfifo /run/poweroff.wait
+	echo o > /proc/sysrq-trigger
+	read -r -t 30 <> /run/poweroff.wait
+}
+
 main()
 {
 	mount_filesystems
@@ -145,8 +155,7 @@ main()
 	cat /proc/sys/kernel/tainted > "$RES/tainted"
 	sync
 	umount "$RES"
-	echo o > /proc/sysrq-trigger
-	sleep 10
+	power_off
 }
 
 main
