@@ -39,7 +39,10 @@ plant()
 		path, anchor, code = sys.argv[1:]
 		text = open(path).read()
 		assert anchor in text, "anchor not found"
-		open(path, "w").write(text.replace(anchor, code + "\n" + anchor, 1))
+		text = text.replace(anchor, code + "\n" + anchor, 1)
+		text = text.replace("#include <linux/minmax.h>\n",
+				    "#include <linux/minmax.h>\n#include <linux/slab.h>\n", 1)
+		open(path, "w").write(text)
 	PY
 }
 

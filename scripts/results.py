@@ -29,7 +29,10 @@ def print_kunit(path):
     with open(path) as f:
         root = json.load(f)
     count = 0
-    for name, status in kunit_cases(root):
+    # The root is kunit.py's unnamed container ("KUnit Test Group").
+    cases = [case for group in root.get("sub_groups", [])
+             for case in kunit_cases(group)]
+    for name, status in cases:
         print(f"{KUNIT_STATUS.get(status, 'FAIL')} kunit {name}")
         count += 1
     if not count:
