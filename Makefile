@@ -50,7 +50,7 @@ vm: kernel userspace igt
 	@scripts/vm-run.sh --flavour $(FLAVOUR) --interactive
 
 static-checks: kernel
-	@scripts/static-checks.sh "$$(scripts/build-kernel.sh $(FLAVOUR))" /dev/stdout
+	@scripts/static-checks.sh /dev/stdout
 
 ## make clean          remove build/ (the kernel cache stays in ~/.cache/vsvm)
 clean:

@@ -44,7 +44,7 @@ main()
 			opt=${BASH_REMATCH[1]}
 			value=${BASH_REMATCH[2]}
 			render "$file" "$opt" "$value" | grep -q '[[:alnum:]]' ||
-				echo "vsvm.rst: '$opt: $value' of ${file#$VSVM_REPO/} renders nothing"
+				echo "vsvm.rst: '$opt: $value' of ${file#"$VSVM_REPO"/} renders nothing"
 			;;
 		esac
 	done < "$RST"

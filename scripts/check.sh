@@ -6,7 +6,7 @@
 #  1. install missing packages (setup.sh);
 #  2. build the debug kernel, or reuse the cached one, and the vsvm modules;
 #  3. static checks: checkpatch --strict, kernel-doc, documentation
-#     directives, a W=1 + sparse build without a single warning;
+#     directives, a W=1 + sparse build without a single warning, shellcheck;
 #  4. build libvsvm, the tools and the IGT tests; check the IGT runner;
 #  5. boot the debug kernel once and run KUnit and IGT in it
 #     (guest-tests.sh); the guest run itself fails on any kernel warning,
@@ -80,7 +80,7 @@ main()
 		vsvm_die "building the debug kernel failed"
 
 	vsvm_phase "static checks" "$VSVM_REPO/scripts/static-checks.sh" \
-		"$KDIR" "$RESULTS"
+		"$RESULTS"
 
 	if vsvm_phase "build userspace and IGT" build_userspace; then
 		record PASS "userspace and IGT build"

@@ -18,9 +18,9 @@ RES=/mnt/results
 # mounted DIR: whether something is mounted on DIR.
 mounted()
 {
-	local dev dir rest
+	local dir
 
-	while read -r dev dir rest; do
+	while read -r _ dir _; do
 		[ "$dir" = "$1" ] && return 0
 	done < /proc/mounts
 	return 1

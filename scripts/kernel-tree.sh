@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # How a vsvm kernel tree is made: unpack Debian's kernel source, hook the
 # driver into drivers/gpu/drm and configure a flavour.  Sourced by

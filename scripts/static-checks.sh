@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# static-checks.sh KERNEL_DIR RESULTS_FILE: the kernel's own style, doc and
-# build checks on the driver and its uAPI, using the tools of the cached
-# kernel tree.  Appends "PASS|FAIL name" lines to RESULTS_FILE and prints the
-# findings of every failed check.
+# static-checks.sh RESULTS_FILE: the kernel's own style, doc and build
+# checks on the driver and its uAPI, using the tools of the debug kernel tree
+# (built or brought up to date first), and shellcheck on the scripts.
+# Appends "PASS|FAIL name" lines to RESULTS_FILE and prints the findings of
+# every failed check.
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-KDIR=${1:?usage: static-checks.sh KERNEL_DIR RESULTS_FILE}
-RESULTS=${2:?usage: static-checks.sh KERNEL_DIR RESULTS_FILE}
+RESULTS=${1:?usage: static-checks.sh RESULTS_FILE}
+KDIR=$("$VSVM_REPO/scripts/build-kernel.sh" debug) ||
+	vsvm_die "static checks: building the debug kernel failed"
 TREE="$KDIR/linux"
 
 record()
@@ -42,7 +44,9 @@ source_files()
 
 check_checkpatch()
 {
-	local file log=$(mktemp)
+	local file log
+
+	log=$(mktemp)
 
 	for file in $(driver_files); do
 		(cd "$VSVM_REPO" && "$TREE/scripts/checkpatch.pl" --strict \
@@ -55,13 +59,27 @@ check_checkpatch()
 
 check_kernel_doc()
 {
-	local file log=$(mktemp)
+	local file log
+
+	log=$(mktemp)
 
 	for file in $(source_files); do
 		"$TREE/scripts/kernel-doc" -none -Wall "$VSVM_REPO/$file" \
 			>> "$log" 2>&1
 	done
 	record "kernel-doc -Wall" "$log"
+	rm -f "$log"
+}
+
+# The project's shell scripts, with shellcheck at warning level.
+check_shellcheck()
+{
+	local log
+
+	log=$(mktemp)
+	(cd "$VSVM_REPO" && shellcheck -x -S warning scripts/*.sh .ci/run) \
+		> "$log" 2>&1
+	record "shellcheck scripts" "$log"
 	rm -f "$log"
 }
 
@@ -75,21 +93,28 @@ check_doc_directives()
 # warning fails.  Compiler and sparse output both go to the log.
 check_build_warnings()
 {
-	local log=$(mktemp) out=$(mktemp)
+	local log out
 
-	"$VSVM_REPO/scripts/build-kernel.sh" debug > /dev/null 2>&1
+	log=$(mktemp)
+	out=$(mktemp)
+
 	find "$TREE/drivers/gpu/drm/vsvm" -name '*.o' -delete
 	# shellcheck disable=SC2086
-	make -C "$TREE" -j"$VSVM_JOBS" W=1 C=2 \
-		$VSVM_MODULE_TARGETS > "$out" 2>&1
-	grep -E 'warning|error|\bnote:' "$out" > "$log"
+	if ! make -C "$TREE" -j"$VSVM_JOBS" W=1 C=2 \
+		$VSVM_MODULE_TARGETS > "$out" 2>&1; then
+		echo "the W=1 + sparse build failed:" > "$log"
+		tail -n 30 "$out" >> "$log"
+	fi
+	grep -E 'warning|error|\bnote:' "$out" >> "$log"
 	record "W=1 + sparse build" "$log"
 	rm -f "$log" "$out"
 }
 
 main()
 {
-	local doclog=$(mktemp)
+	local doclog
+
+	doclog=$(mktemp)
 
 	[ "$(source_files | wc -l)" -gt 0 ] ||
 		vsvm_die "static checks: no driver source found in $VSVM_REPO"
@@ -100,6 +125,7 @@ main()
 	record "documentation directives" "$doclog"
 	rm -f "$doclog"
 	check_build_warnings
+	check_shellcheck
 }
 
 main

@@ -107,7 +107,7 @@ qemu_cmd()
 		# KASAN wild-memory-access report in an early-boot interrupt
 		# (seen in 1 of 5 boots), a kernel fault unrelated to vsvm that
 		# would make runs flaky.
-		QEMU+=(-accel tcg,thread=multi -cpu max,la57=off)
+		QEMU+=(-accel "tcg,thread=multi" -cpu "max,la57=off")
 	fi
 }
 
@@ -130,7 +130,7 @@ choose_accel()
 	probe="$VSVM_CACHE/kvm-probe-$key"
 	if [ ! -f "$probe" ]; then
 		res=$(mktemp -d)
-		printf '%s\n' > "$res/modules"
+		: > "$res/modules"
 		echo true > "$res/command"
 		echo "VSVM_REPO=$VSVM_REPO" > "$res/job.env"
 		echo "VSVM_MODROOT=$KDIR/modroot" >> "$res/job.env"
