@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #define DRM_MAJOR_NUMBER	226
 #define RENDER_MINOR_BASE	128
 #define POISON			0xa5
+#define VSVM_PLATFORM_DRIVER	"/sys/bus/platform/drivers/vsvm"
 
 IGT_TEST_DESCRIPTION("Device discovery, queries and their validation, module parameters.");
 
@@ -266,6 +268,37 @@ static void test_reject_module_params(void)
 	assert_device_count(1);
 }
 
+static void write_sysfs(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+
+	igt_assert_f(fd >= 0, "cannot open %s: %s\n", path, strerror(errno));
+	igt_assert_eq(write(fd, value, strlen(value)), (int)strlen(value));
+	close(fd);
+}
+
+static void test_unbind_open_file(void)
+{
+	struct drm_vsvm_query_device info;
+	struct drm_vsvm_query query = device_query(&info, sizeof(info));
+	int fd = vsvm_igt_open(0);
+
+	vsvm_query_device(fd, &info);
+	write_sysfs(VSVM_PLATFORM_DRIVER "/unbind", "vsvm.0");
+	assert_device_count(0);
+
+	/* The file outlives the device: it answers, but only -ENODEV. */
+	igt_assert_eq(query_errno(fd, query), -ENODEV);
+	close(fd);
+
+	write_sysfs(VSVM_PLATFORM_DRIVER "/bind", "vsvm.0");
+	assert_device_count(1);
+	fd = vsvm_igt_open(0);
+	vsvm_query_device(fd, &info);
+	igt_assert_eq_u32(info.device_index, 0);
+	close(fd);
+}
+
 static void test_module_reload(void)
 {
 	struct drm_vsvm_query_device info;
@@ -343,6 +376,10 @@ igt_main
 	igt_describe("Out-of-range module parameters make the load fail.");
 	igt_subtest("module-reject-params")
 		test_reject_module_params();
+
+	igt_describe("Unbinding the device leaves open files answering -ENODEV; it binds again.");
+	igt_subtest("unbind-with-open-file")
+		test_unbind_open_file();
 
 	igt_describe("The module unloads and loads again, repeatedly.");
 	igt_subtest("module-reload")

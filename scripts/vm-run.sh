@@ -103,11 +103,13 @@ qemu_cmd()
 	if [ "$accel" = kvm ]; then
 		QEMU+=(-accel kvm -cpu host)
 	else
-		# No 5-level paging: with it, the debug kernel sometimes takes a
-		# KASAN wild-memory-access report in an early-boot interrupt
-		# (seen in 1 of 5 boots), a kernel fault unrelated to vsvm that
-		# would make runs flaky.
-		QEMU+=(-accel "tcg,thread=multi" -cpu "max,la57=off")
+		# Single-threaded TCG: with thread=multi, 2 of about 25 debug
+		# boots died in an early-boot interrupt (a KASAN wild access, an
+		# unexpected int3 in sched_clock_idle_wakeup_event), the marks of
+		# another vCPU running stale code while the kernel patches its
+		# text.  No 5-level paging either: the first of those was seen
+		# with it.
+		QEMU+=(-accel "tcg,thread=single" -cpu "max,la57=off")
 	fi
 }
 
