@@ -15,10 +15,14 @@ KDIR=$("$VSVM_REPO/scripts/build-kernel.sh" debug) ||
 	vsvm_die "static checks: building the debug kernel failed"
 TREE="$KDIR/linux"
 
+# record NAME CHECK: run the function CHECK, which prints its findings; the
+# check passes if it printed nothing.
 record()
 {
-	local name=$1 log=$2
+	local name=$1 log
 
+	log=$(mktemp)
+	"$2" > "$log" 2>&1
 	if [ -s "$log" ]; then
 		echo "FAIL $name" >> "$RESULTS"
 		vsvm_log "FAIL: $name"
@@ -26,6 +30,7 @@ record()
 	else
 		echo "PASS $name" >> "$RESULTS"
 	fi
+	rm -f "$log"
 }
 
 # Driver and uAPI sources, relative to the repository.  Listed with find,
@@ -44,88 +49,63 @@ source_files()
 
 check_checkpatch()
 {
-	local file log
-
-	log=$(mktemp)
+	local file
 
 	for file in $(driver_files); do
 		(cd "$VSVM_REPO" && "$TREE/scripts/checkpatch.pl" --strict \
-			--no-tree --show-types --quiet --no-summary -f "$file") \
-			>> "$log" 2>&1
+			--no-tree --show-types --quiet --no-summary -f "$file")
 	done
-	record "checkpatch --strict" "$log"
-	rm -f "$log"
 }
 
 check_kernel_doc()
 {
-	local file log
-
-	log=$(mktemp)
+	local file
 
 	for file in $(source_files); do
-		"$TREE/scripts/kernel-doc" -none -Wall "$VSVM_REPO/$file" \
-			>> "$log" 2>&1
+		"$TREE/scripts/kernel-doc" -none -Wall "$VSVM_REPO/$file"
 	done
-	record "kernel-doc -Wall" "$log"
-	rm -f "$log"
-}
-
-# The project's shell scripts, with shellcheck at warning level.
-check_shellcheck()
-{
-	local log
-
-	log=$(mktemp)
-	(cd "$VSVM_REPO" && shellcheck -x -S warning scripts/*.sh .ci/run) \
-		> "$log" 2>&1
-	record "shellcheck scripts" "$log"
-	rm -f "$log"
 }
 
 # Every "kernel-doc::" directive of the documentation must produce text.
 check_doc_directives()
 {
-	"$VSVM_REPO/scripts/check-docs.sh" "$TREE" > "$1" 2>&1 || true
+	"$VSVM_REPO/scripts/check-docs.sh" "$TREE"
 }
 
 # A clean rebuild of the modules with W=1 and sparse on every file; any
-# warning fails.  Compiler and sparse output both go to the log.
+# warning fails.  Compiler and sparse output both count.
 check_build_warnings()
 {
-	local log out
+	local out
 
-	log=$(mktemp)
 	out=$(mktemp)
-
 	find "$TREE/drivers/gpu/drm/vsvm" -name '*.o' -delete
 	# shellcheck disable=SC2086
 	if ! make -C "$TREE" -j"$VSVM_JOBS" W=1 C=2 \
 		$VSVM_MODULE_TARGETS > "$out" 2>&1; then
-		echo "the W=1 + sparse build failed:" > "$log"
-		tail -n 30 "$out" >> "$log"
+		echo "the W=1 + sparse build failed:"
+		tail -n 30 "$out"
 	fi
-	grep -E 'warning|error|\bnote:' "$out" >> "$log"
-	record "W=1 + sparse build" "$log"
-	rm -f "$log" "$out"
+	grep -E 'warning|error|\bnote:' "$out"
+	rm -f "$out"
+}
+
+# The project's shell scripts, with shellcheck at warning level.
+check_shellcheck()
+{
+	(cd "$VSVM_REPO" && shellcheck -x -S warning scripts/*.sh .ci/run)
 }
 
 main()
 {
-	local doclog
-
-	doclog=$(mktemp)
-
 	[ "$(source_files | wc -l)" -gt 0 ] ||
 		vsvm_die "static checks: no driver source found in $VSVM_REPO"
 
-	check_checkpatch
-	check_kernel_doc
-	check_doc_directives "$doclog"
-	record "documentation directives" "$doclog"
-	rm -f "$doclog"
-	check_build_warnings
-	check_shellcheck
+	record "checkpatch --strict" check_checkpatch
+	record "kernel-doc -Wall" check_kernel_doc
+	record "documentation directives" check_doc_directives
+	record "W=1 + sparse build" check_build_warnings
+	record "shellcheck scripts" check_shellcheck
 }
 
 main

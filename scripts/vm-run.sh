@@ -131,11 +131,12 @@ choose_accel()
 	key="$(uname -r)-$(qemu-system-x86_64 --version | head -1 | tr -c 'a-zA-Z0-9.\n' _)"
 	probe="$VSVM_CACHE/kvm-probe-$key"
 	if [ ! -f "$probe" ]; then
+		# choose_accel runs in a subshell: the job can be replaced.
+		MODULES=()
+		COMMAND=(true)
+		INTERACTIVE=0
 		res=$(mktemp -d)
-		: > "$res/modules"
-		echo true > "$res/command"
-		echo "VSVM_REPO=$VSVM_REPO" > "$res/job.env"
-		echo "VSVM_MODROOT=$KDIR/modroot" >> "$res/job.env"
+		write_job "$res"
 		qemu_cmd kvm "$res"
 		timeout -k 5 30 "${QEMU[@]}" < /dev/null > /dev/null 2>&1
 		if [ "$(cat "$res/status" 2>/dev/null)" = 0 ]; then
