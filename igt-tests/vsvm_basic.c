@@ -83,7 +83,7 @@ static void test_query_device(int fd)
 	igt_assert_eq_u64(info.vram_size,
 			  (uint64_t)vsvm_igt_module_param("vram_size_mb") << 20);
 	igt_assert_eq_u64(info.page_sizes, expected_page_sizes);
-	igt_assert_eq_u64(info.features, 0);
+	igt_assert_eq_u64(info.features, DRM_VSVM_FEATURE_SVM);
 }
 
 static void test_query_size_probe(int fd)

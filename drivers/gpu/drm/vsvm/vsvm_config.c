@@ -14,7 +14,7 @@
  * DOC: Configuration
  *
  * The module parameters ``num_devices``, ``num_engines`` and
- * ``vram_size_mb`` seed a &struct vsvm_config.  The configuration is checked
+ * ``vram_size_mb`` and ``job_timeout_ms`` seed a &struct vsvm_config.  The configuration is checked
  * by vsvm_config_validate() before anything is created, so a bad value makes
  * the module load fail with -EINVAL and a message naming the parameter,
  * instead of producing a half-working device.  Each device then receives its
@@ -46,6 +46,11 @@ int vsvm_config_validate(const struct vsvm_config *config, const char **reason)
 		*reason = "vram_size_mb must be a multiple of 2";
 		return -EINVAL;
 	}
+	if (!config->job_timeout_ms ||
+	    config->job_timeout_ms > VSVM_MAX_JOB_TIMEOUT_MS) {
+		*reason = "job_timeout_ms must be between 1 and 600000";
+		return -EINVAL;
+	}
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_config_validate);
@@ -62,5 +67,6 @@ void vsvm_config_for_device(const struct vsvm_config *config, u32 index,
 	dev_config->index = index;
 	dev_config->num_engines = config->num_engines;
 	dev_config->vram_size = config->vram_size;
+	dev_config->job_timeout_ms = config->job_timeout_ms;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_config_for_device);

@@ -8,6 +8,7 @@
 #include <drm/drm_debugfs.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_vm.h"
 
 /**
  * DOC: debugfs
@@ -20,7 +21,90 @@
  * ``vsvm_info``
  *	The device's configuration and uAPI version, one ``key: value`` per
  *	line.
+ *
+ * ``vsvm_counters``
+ *	The device's counters (&enum vsvm_stat), one ``name value`` per line:
+ *	GPU faults by range size and by access, pages faulted, retries,
+ *	unresolved faults, invalidations, TLB shootdowns, ranges alive,
+ *	collected and split, jobs, and the microseconds spent handling faults
+ *	(of which in hmm_range_fault() and in writing page tables) and
+ *	invalidating.  Counters only grow, except ``ranges_alive``.
+ *
+ * ``vsvm_vms``
+ *	Every VM of the device with its creator's pid and its ranges: start,
+ *	end, whether their pages are valid and writable, and whether they wait
+ *	for the garbage collector.
  */
+
+static const char *const vsvm_stat_names[VSVM_STAT_COUNT] = {
+	[VSVM_STAT_FAULTS_4K] = "faults_4k",
+	[VSVM_STAT_FAULTS_64K] = "faults_64k",
+	[VSVM_STAT_FAULTS_2M] = "faults_2m",
+	[VSVM_STAT_FAULT_PAGES] = "fault_pages",
+	[VSVM_STAT_FAULT_READ] = "fault_read",
+	[VSVM_STAT_FAULT_WRITE] = "fault_write",
+	[VSVM_STAT_FAULT_RETRIES] = "fault_retries",
+	[VSVM_STAT_FAULT_UNRESOLVED] = "fault_unresolved",
+	[VSVM_STAT_INVALIDATIONS] = "invalidations",
+	[VSVM_STAT_TLB_SHOOTDOWNS] = "tlb_shootdowns",
+	[VSVM_STAT_RANGES_ALIVE] = "ranges_alive",
+	[VSVM_STAT_RANGES_GC] = "ranges_gc",
+	[VSVM_STAT_RANGES_SPLIT] = "ranges_split",
+	[VSVM_STAT_JOBS_SUBMITTED] = "jobs_submitted",
+	[VSVM_STAT_JOBS_COMPLETED] = "jobs_completed",
+	[VSVM_STAT_JOBS_FAILED] = "jobs_failed",
+	[VSVM_STAT_US_FAULT] = "us_fault",
+	[VSVM_STAT_US_HMM] = "us_hmm",
+	[VSVM_STAT_US_BIND] = "us_bind",
+	[VSVM_STAT_US_INVALIDATE] = "us_invalidate",
+};
+
+static int vsvm_debugfs_counters_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
+	int i;
+
+	for (i = 0; i < VSVM_STAT_COUNT; i++)
+		seq_printf(m, "%s %lld\n", vsvm_stat_names[i],
+			   (s64)atomic64_read(&vdev->stats[i]));
+	return 0;
+}
+
+static void vsvm_debugfs_show_vm(struct seq_file *m, struct vsvm_vm *vm)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+	struct vsvm_gpusvm_range *range;
+
+	seq_printf(m, "vm %u pid %d tables %lu\n", vm->id, vm->pid,
+		   vm->pt.num_tables);
+	mutex_lock(&vm->gpusvm.lock);
+	down_read(&vm->gpusvm.notifier_lock);
+	list_for_each_entry(notifier, &vm->gpusvm.notifier_list, entry) {
+		list_for_each_entry(range, &notifier->range_list, entry)
+			seq_printf(m, "  [0x%lx, 0x%lx) %s%s%s\n",
+				   vsvm_gpusvm_range_start(range),
+				   vsvm_gpusvm_range_end(range),
+				   range->flags.has_pages ? "pages" : "empty",
+				   range->flags.writable ? " rw" : "",
+				   range->flags.unmapped ? " unmapped" : "");
+	}
+	up_read(&vm->gpusvm.notifier_lock);
+	mutex_unlock(&vm->gpusvm.lock);
+}
+
+static int vsvm_debugfs_vms_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
+	struct vsvm_vm *vm;
+
+	mutex_lock(&vdev->vms_lock);
+	list_for_each_entry(vm, &vdev->vms, dev_link)
+		vsvm_debugfs_show_vm(m, vm);
+	mutex_unlock(&vdev->vms_lock);
+	return 0;
+}
 
 static int vsvm_debugfs_info_show(struct seq_file *m, void *unused)
 {
@@ -33,11 +117,14 @@ static int vsvm_debugfs_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "num_engines: %u\n", vdev->config.num_engines);
 	seq_printf(m, "vram_size: %llu\n", vdev->config.vram_size);
 	seq_printf(m, "page_sizes: 0x%x\n", VSVM_PAGE_SIZES);
+	seq_printf(m, "job_timeout_ms: %u\n", vdev->config.job_timeout_ms);
 	return 0;
 }
 
 static const struct drm_debugfs_info vsvm_debugfs_list[] = {
 	{ "vsvm_info", vsvm_debugfs_info_show, 0 },
+	{ "vsvm_counters", vsvm_debugfs_counters_show, 0 },
+	{ "vsvm_vms", vsvm_debugfs_vms_show, 0 },
 };
 
 /**

@@ -11,10 +11,12 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_vm.h"
 
 /**
  * DOC: Overview
@@ -64,10 +66,19 @@ static unsigned int vram_size_mb = 256;
 module_param(vram_size_mb, uint, 0444);
 MODULE_PARM_DESC(vram_size_mb, "Emulated VRAM per device in MiB (multiple of 2, 2-4096, default 256)");
 
+static unsigned int job_timeout_ms = 10000;
+module_param(job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms, "Longest a GPU job may run, in ms (1-600000, default 10000)");
+
 static struct platform_device *vsvm_pdevs[VSVM_MAX_DEVICES];
 
 static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_QUERY, vsvm_query_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_VM_CREATE, vsvm_vm_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_WAIT, vsvm_wait_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_RANGE_INFO, vsvm_range_info_ioctl, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations vsvm_fops = {
@@ -88,9 +99,15 @@ static const struct file_operations vsvm_fops = {
  * uAPI version history (DRM_IOCTL_VERSION and DRM_VSVM_QUERY_DEVICE):
  *
  * 1.0 - DRM_IOCTL_VSVM_QUERY with DRM_VSVM_QUERY_DEVICE.
+ * 1.1 - Shared virtual memory: DRM_IOCTL_VSVM_VM_CREATE, _VM_DESTROY, _EXEC,
+ *       _WAIT and _RANGE_INFO; batches of NOP, STORE, FILL, COPY, BLIT2D and
+ *       ATOMIC commands; feature bit DRM_VSVM_FEATURE_SVM.
  */
 static const struct drm_driver vsvm_drm_driver = {
 	.driver_features = DRIVER_RENDER,
+	.open = vsvm_file_open,
+	.postclose = vsvm_file_postclose,
+	.show_fdinfo = vsvm_file_show_fdinfo,
 	.ioctls = vsvm_ioctls,
 	.num_ioctls = ARRAY_SIZE(vsvm_ioctls),
 	.fops = &vsvm_fops,
@@ -116,6 +133,13 @@ static int vsvm_probe(struct platform_device *pdev)
 		return PTR_ERR(vdev);
 
 	vdev->config = *config;
+	INIT_LIST_HEAD(&vdev->vms);
+	ret = drmm_mutex_init(&vdev->drm, &vdev->vms_lock);
+	if (ret)
+		return ret;
+	ret = vsvm_engines_init(vdev);
+	if (ret)
+		return ret;
 	platform_set_drvdata(pdev, vdev);
 	vsvm_debugfs_init(vdev);
 
@@ -197,6 +221,7 @@ static int __init vsvm_init(void)
 		.num_devices = num_devices,
 		.num_engines = num_engines,
 		.vram_size = (u64)vram_size_mb * SZ_1M,
+		.job_timeout_ms = job_timeout_ms,
 	};
 	const char *reason;
 	int ret;

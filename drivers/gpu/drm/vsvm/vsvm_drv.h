@@ -6,13 +6,20 @@
 #ifndef _VSVM_DRV_H_
 #define _VSVM_DRV_H_
 
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_device.h>
 
-struct platform_device;
+struct drm_file;
+struct drm_printer;
 struct drm_vsvm_query_device;
+struct platform_device;
+struct workqueue_struct;
 
 #define VSVM_DRIVER_NAME	"vsvm"
 #define VSVM_DRIVER_DESC	"Virtual GPU with shared virtual memory"
@@ -20,13 +27,14 @@ struct drm_vsvm_query_device;
 
 /* uAPI version, see the changelog above struct drm_driver in vsvm_drv.c */
 #define VSVM_UAPI_MAJOR		1
-#define VSVM_UAPI_MINOR		0
+#define VSVM_UAPI_MINOR		1
 
 /* Limits of the module parameters, checked by vsvm_config_validate() */
 #define VSVM_MAX_DEVICES	8
 #define VSVM_MAX_ENGINES	8
 #define VSVM_VRAM_ALIGN		SZ_2M
 #define VSVM_MAX_VRAM_SIZE	SZ_4G
+#define VSVM_MAX_JOB_TIMEOUT_MS	600000
 
 /* GPU page sizes the emulated page table can map */
 #define VSVM_PAGE_SIZES		(SZ_4K | SZ_64K | SZ_2M)
@@ -48,6 +56,8 @@ struct vsvm_config {
 	u32 num_engines;
 	/** @vram_size: emulated VRAM per device, in bytes */
 	u64 vram_size;
+	/** @job_timeout_ms: longest a job may run, in milliseconds */
+	u32 job_timeout_ms;
 };
 
 /**
@@ -63,6 +73,8 @@ struct vsvm_device_config {
 	u32 num_engines;
 	/** @vram_size: emulated VRAM of the device, in bytes */
 	u64 vram_size;
+	/** @job_timeout_ms: longest a job may run, in milliseconds */
+	u32 job_timeout_ms;
 };
 
 int vsvm_config_validate(const struct vsvm_config *config, const char **reason);
@@ -70,21 +82,106 @@ void vsvm_config_for_device(const struct vsvm_config *config, u32 index,
 			    struct vsvm_device_config *dev_config);
 
 /* ---------------------------------------------------------------------
+ * Statistics
+ */
+
+/**
+ * enum vsvm_stat - device counters, shown in debugfs ``vsvm_counters``
+ * @VSVM_STAT_FAULTS_4K: GPU faults resolved on a 4 KiB range
+ * @VSVM_STAT_FAULTS_64K: GPU faults resolved on a 64 KiB range
+ * @VSVM_STAT_FAULTS_2M: GPU faults resolved on a 2 MiB range
+ * @VSVM_STAT_FAULT_PAGES: pages hmm_range_fault() returned for GPU faults
+ * @VSVM_STAT_FAULT_READ: GPU faults for reading
+ * @VSVM_STAT_FAULT_WRITE: GPU faults for writing (atomics included)
+ * @VSVM_STAT_FAULT_RETRIES: times a fault started again because an
+ *	invalidation raced with it
+ * @VSVM_STAT_FAULT_UNRESOLVED: GPU faults that ended their job
+ * @VSVM_STAT_INVALIDATIONS: notifier invalidations that hit a range
+ * @VSVM_STAT_TLB_SHOOTDOWNS: invalidations that zapped live entries and so
+ *	flushed the engines' TLBs
+ * @VSVM_STAT_RANGES_ALIVE: ranges that exist now
+ * @VSVM_STAT_RANGES_GC: ranges removed by the garbage collector
+ * @VSVM_STAT_RANGES_SPLIT: partially unmapped ranges rebuilt as smaller ones
+ * @VSVM_STAT_JOBS_SUBMITTED: jobs queued by EXEC
+ * @VSVM_STAT_JOBS_COMPLETED: jobs that ended without error
+ * @VSVM_STAT_JOBS_FAILED: jobs that ended with an error
+ * @VSVM_STAT_US_FAULT: microseconds spent handling GPU faults
+ * @VSVM_STAT_US_HMM: of which in hmm_range_fault()
+ * @VSVM_STAT_US_BIND: of which writing page table entries
+ * @VSVM_STAT_US_INVALIDATE: microseconds spent in invalidation callbacks
+ * @VSVM_STAT_COUNT: number of counters
+ */
+enum vsvm_stat {
+	VSVM_STAT_FAULTS_4K,
+	VSVM_STAT_FAULTS_64K,
+	VSVM_STAT_FAULTS_2M,
+	VSVM_STAT_FAULT_PAGES,
+	VSVM_STAT_FAULT_READ,
+	VSVM_STAT_FAULT_WRITE,
+	VSVM_STAT_FAULT_RETRIES,
+	VSVM_STAT_FAULT_UNRESOLVED,
+	VSVM_STAT_INVALIDATIONS,
+	VSVM_STAT_TLB_SHOOTDOWNS,
+	VSVM_STAT_RANGES_ALIVE,
+	VSVM_STAT_RANGES_GC,
+	VSVM_STAT_RANGES_SPLIT,
+	VSVM_STAT_JOBS_SUBMITTED,
+	VSVM_STAT_JOBS_COMPLETED,
+	VSVM_STAT_JOBS_FAILED,
+	VSVM_STAT_US_FAULT,
+	VSVM_STAT_US_HMM,
+	VSVM_STAT_US_BIND,
+	VSVM_STAT_US_INVALIDATE,
+	VSVM_STAT_COUNT
+};
+
+/* ---------------------------------------------------------------------
  * Device
  */
 
 /**
+ * struct vsvm_engine - one execution engine of a device
+ *
+ * An ordered workqueue: jobs run one at a time in submission order.
+ */
+struct vsvm_engine {
+	/** @index: index of the engine in its device */
+	u32 index;
+	/** @wq: runs the engine's jobs; created at probe, never changes */
+	struct workqueue_struct *wq;
+};
+
+/**
  * struct vsvm_device - one emulated SVM GPU
  *
- * Allocated with devm_drm_dev_alloc() at probe.  Its fields are written only
- * before drm_dev_register() and are read-only afterwards, so they need no
- * lock.
+ * Allocated with devm_drm_dev_alloc() at probe.  @config and @engines are
+ * written only before drm_dev_register() and are read-only afterwards.
  */
 struct vsvm_device {
 	/** @drm: the DRM device, the base of this structure */
 	struct drm_device drm;
 	/** @config: the device's configuration, constant after probe */
 	struct vsvm_device_config config;
+	/** @engines: the first @config.num_engines are in use */
+	struct vsvm_engine engines[VSVM_MAX_ENGINES];
+	/** @stats: counters, &enum vsvm_stat; atomic, no lock */
+	atomic64_t stats[VSVM_STAT_COUNT];
+	/** @vms_lock: protects @vms */
+	struct mutex vms_lock;
+	/** @vms: the device's VMs, for debugfs; protected by @vms_lock */
+	struct list_head vms;
+};
+
+/**
+ * struct vsvm_file - what vsvm keeps per open file
+ */
+struct vsvm_file {
+	/** @vdev: the device */
+	struct vsvm_device *vdev;
+	/** @vms: the file's VMs by id; the xarray's lock protects it */
+	struct xarray vms;
+	/** @engine_ns: time the file's jobs ran on each engine; atomic */
+	atomic64_t engine_ns[VSVM_MAX_ENGINES];
 };
 
 static inline struct vsvm_device *to_vsvm_device(struct drm_device *drm)
@@ -102,6 +199,42 @@ void vsvm_query_fill_device(const struct vsvm_device *vdev,
 			    struct drm_vsvm_query_device *info);
 int vsvm_query_ioctl(struct drm_device *drm, void *data,
 		     struct drm_file *file);
+
+/**
+ * vsvm_stat_add() - add to a device counter
+ * @vdev: the device
+ * @stat: the counter
+ * @value: what to add
+ */
+static inline void vsvm_stat_add(struct vsvm_device *vdev,
+				 enum vsvm_stat stat, s64 value)
+{
+	atomic64_add(value, &vdev->stats[stat]);
+}
+
+/**
+ * vsvm_stat_inc() - count one event
+ * @vdev: the device
+ * @stat: the counter
+ */
+static inline void vsvm_stat_inc(struct vsvm_device *vdev, enum vsvm_stat stat)
+{
+	atomic64_inc(&vdev->stats[stat]);
+}
+
+/* ---------------------------------------------------------------------
+ * Engines (vsvm_exec.c)
+ */
+
+int vsvm_engines_init(struct vsvm_device *vdev);
+
+/* ---------------------------------------------------------------------
+ * Files (vsvm_vm.c)
+ */
+
+int vsvm_file_open(struct drm_device *drm, struct drm_file *file);
+void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file);
+void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 /* ---------------------------------------------------------------------
  * debugfs (vsvm_debugfs.c)

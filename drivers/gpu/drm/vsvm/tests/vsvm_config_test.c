@@ -11,6 +11,7 @@ static const struct vsvm_config vsvm_test_good_config = {
 	.num_devices = 2,
 	.num_engines = 2,
 	.vram_size = 256 * SZ_1M,
+	.job_timeout_ms = 10000,
 };
 
 static void vsvm_config_test_accepts_valid(struct kunit *test)
@@ -25,11 +26,13 @@ static void vsvm_config_test_accepts_valid(struct kunit *test)
 	config.num_devices = VSVM_MAX_DEVICES;
 	config.num_engines = VSVM_MAX_ENGINES;
 	config.vram_size = VSVM_MAX_VRAM_SIZE;
+	config.job_timeout_ms = VSVM_MAX_JOB_TIMEOUT_MS;
 	KUNIT_EXPECT_EQ(test, vsvm_config_validate(&config, &reason), 0);
 
 	config.num_devices = 1;
 	config.num_engines = 1;
 	config.vram_size = VSVM_VRAM_ALIGN;
+	config.job_timeout_ms = 1;
 	KUNIT_EXPECT_EQ(test, vsvm_config_validate(&config, &reason), 0);
 }
 
@@ -39,23 +42,27 @@ static void vsvm_config_test_accepts_valid(struct kunit *test)
  * @num_devices: &vsvm_config.num_devices
  * @num_engines: &vsvm_config.num_engines
  * @vram_size: &vsvm_config.vram_size
+ * @job_timeout_ms: &vsvm_config.job_timeout_ms
  */
 struct vsvm_config_case {
 	const char *name;
 	u32 num_devices;
 	u32 num_engines;
 	u64 vram_size;
+	u32 job_timeout_ms;
 };
 
 static const struct vsvm_config_case vsvm_config_bad_cases[] = {
-	{ "no devices", 0, 2, SZ_256M },
-	{ "too many devices", VSVM_MAX_DEVICES + 1, 2, SZ_256M },
-	{ "no engines", 1, 0, SZ_256M },
-	{ "too many engines", 1, VSVM_MAX_ENGINES + 1, SZ_256M },
-	{ "no vram", 1, 2, 0 },
-	{ "too much vram", 1, 2, VSVM_MAX_VRAM_SIZE + VSVM_VRAM_ALIGN },
-	{ "vram not 2M aligned", 1, 2, SZ_1M },
-	{ "vram 2M + 4K", 1, 2, SZ_2M + SZ_4K },
+	{ "no devices", 0, 2, SZ_256M, 10000 },
+	{ "too many devices", VSVM_MAX_DEVICES + 1, 2, SZ_256M, 10000 },
+	{ "no engines", 1, 0, SZ_256M, 10000 },
+	{ "too many engines", 1, VSVM_MAX_ENGINES + 1, SZ_256M, 10000 },
+	{ "no vram", 1, 2, 0, 10000 },
+	{ "too much vram", 1, 2, VSVM_MAX_VRAM_SIZE + VSVM_VRAM_ALIGN, 10000 },
+	{ "vram not 2M aligned", 1, 2, SZ_1M, 10000 },
+	{ "vram 2M + 4K", 1, 2, SZ_2M + SZ_4K, 10000 },
+	{ "no job timeout", 1, 2, SZ_256M, 0 },
+	{ "job timeout too long", 1, 2, SZ_256M, VSVM_MAX_JOB_TIMEOUT_MS + 1 },
 };
 
 static void vsvm_config_case_desc(const struct vsvm_config_case *c, char *desc)
@@ -72,6 +79,7 @@ static void vsvm_config_test_rejects_invalid(struct kunit *test)
 		.num_devices = c->num_devices,
 		.num_engines = c->num_engines,
 		.vram_size = c->vram_size,
+		.job_timeout_ms = c->job_timeout_ms,
 	};
 	const char *reason = NULL;
 
@@ -89,6 +97,8 @@ static void vsvm_config_test_for_device(struct kunit *test)
 			vsvm_test_good_config.num_engines);
 	KUNIT_EXPECT_EQ(test, dev_config.vram_size,
 			vsvm_test_good_config.vram_size);
+	KUNIT_EXPECT_EQ(test, dev_config.job_timeout_ms,
+			vsvm_test_good_config.job_timeout_ms);
 }
 
 static struct kunit_case vsvm_config_test_cases[] = {

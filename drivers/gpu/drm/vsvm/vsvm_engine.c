@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/highmem.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/unaligned.h>
+
+#include <uapi/drm/vsvm_drm.h>
+
+#include "vsvm_drv.h"
+#include "vsvm_vm.h"
+
+/**
+ * DOC: Command processor
+ *
+ * An engine runs a job by fetching its batch command by command and
+ * executing each one, and reaches every byte, the batch's included, through
+ * the VM's GPU page table.  Each access is cut at page boundaries; for each
+ * piece the engine takes the VM's notifier lock for reading, translates the
+ * addresses it needs (through its TLB, &struct vsvm_tlb, or by walking the
+ * table), and if one is missing or read-only for a write, drops the lock,
+ * raises a GPU page fault (vsvm_svm_handle_fault()) and tries again.  With
+ * every translation present it copies, fills or operates on the memory
+ * through the kernel's mapping of the pages and only then drops the lock, so
+ * an invalidation, which needs the lock for writing, can never pull a page
+ * from under an access.
+ *
+ * Atomics run as CPU atomic instructions on the same physical memory the
+ * process uses, so they are atomic against the CPU as well.  A STORE is one
+ * aligned store, ordered after everything the job wrote before it.
+ *
+ * Between commands and between pieces the engine checks whether the job
+ * must stop: its VM closed (-ECANCELED) or its time is up (-ETIMEDOUT).
+ */
+
+/**
+ * struct vsvm_access - one address an operation needs translated
+ * @addr: the virtual address
+ * @access: DRM_VSVM_ACCESS_* bits
+ * @page: out: the page that backs @addr
+ */
+struct vsvm_access {
+	u64 addr;
+	u32 access;
+	struct page *page;
+};
+
+static bool vsvm_access_writes(u32 access)
+{
+	return access & (DRM_VSVM_ACCESS_WRITE | DRM_VSVM_ACCESS_ATOMIC);
+}
+
+/* Translate one address; notifier lock held for reading */
+static bool vsvm_engine_translate(struct vsvm_job *job, struct vsvm_access *a)
+{
+	struct vsvm_pt *pt = &job->vm->pt;
+	u64 vpn = a->addr >> PAGE_SHIFT;
+	typeof(job->tlb.entry[0]) *e = &job->tlb.entry[vpn % VSVM_TLB_ENTRIES];
+	u64 gen = READ_ONCE(pt->tlb_gen);
+	struct vsvm_pt_xlate xlate;
+
+	if (!e->valid || e->vpn != vpn || e->gen != gen ||
+	    (vsvm_access_writes(a->access) && !e->writable)) {
+		if (!vsvm_pt_translate(pt, a->addr, &xlate))
+			return false;
+		e->vpn = vpn;
+		e->gen = gen;
+		e->pfn = xlate.pfn;
+		e->writable = xlate.writable;
+		e->valid = true;
+		if (vsvm_access_writes(a->access) && !e->writable)
+			return false;
+	}
+	a->page = pfn_to_page(e->pfn);
+	return true;
+}
+
+static void vsvm_engine_record_fault(struct vsvm_job *job,
+				     const struct vsvm_access *a)
+{
+	job->fault_addr = a->addr;
+	job->fault_access = a->access;
+}
+
+/*
+ * Translate @n addresses, faulting as needed.  Returns 0 with the notifier
+ * lock held for reading, or an error without it.
+ */
+static int vsvm_engine_lock_pages(struct vsvm_job *job, struct vsvm_access *a,
+				  int n)
+{
+	struct vsvm_vm *vm = job->vm;
+	int i, ret;
+
+	for (;;) {
+		ret = vsvm_job_check(job);
+		if (ret)
+			return ret;
+
+		down_read(&vm->gpusvm.notifier_lock);
+		for (i = 0; i < n; i++)
+			if (!vsvm_engine_translate(job, &a[i]))
+				break;
+		if (i == n)
+			return 0;
+		up_read(&vm->gpusvm.notifier_lock);
+
+		ret = vsvm_svm_handle_fault(vm, a[i].addr, a[i].access,
+					    job->deadline);
+		if (ret) {
+			vsvm_engine_record_fault(job, &a[i]);
+			return ret;
+		}
+	}
+}
+
+static void vsvm_engine_unlock_pages(struct vsvm_job *job)
+{
+	up_read(&job->vm->gpusvm.notifier_lock);
+	cond_resched();
+}
+
+/* Bytes from @addr to the end of its page, at most @len */
+static size_t vsvm_page_chunk(u64 addr, u64 len)
+{
+	return min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
+}
+
+static int vsvm_engine_read(struct vsvm_job *job, u64 addr, void *buf,
+			    size_t len)
+{
+	struct vsvm_access a = { .access = DRM_VSVM_ACCESS_READ };
+
+	while (len) {
+		size_t chunk = vsvm_page_chunk(addr, len);
+		int ret;
+
+		a.addr = addr;
+		ret = vsvm_engine_lock_pages(job, &a, 1);
+		if (ret)
+			return ret;
+		memcpy_from_page(buf, a.page, offset_in_page(addr), chunk);
+		vsvm_engine_unlock_pages(job);
+		addr += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int vsvm_engine_write(struct vsvm_job *job, u64 addr, const void *buf,
+			     size_t len)
+{
+	struct vsvm_access a = { .access = DRM_VSVM_ACCESS_WRITE };
+
+	while (len) {
+		size_t chunk = vsvm_page_chunk(addr, len);
+		int ret;
+
+		a.addr = addr;
+		ret = vsvm_engine_lock_pages(job, &a, 1);
+		if (ret)
+			return ret;
+		memcpy_to_page(a.page, offset_in_page(addr), buf, chunk);
+		vsvm_engine_unlock_pages(job);
+		addr += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* Fill @len bytes at @dst with @pattern of @plen bytes, starting at @phase */
+static void vsvm_fill_bytes(u8 *dst, size_t len, const u8 *pattern, u32 plen,
+			    u32 phase)
+{
+	size_t i;
+
+	if (plen == 1) {
+		memset(dst, pattern[0], len);
+		return;
+	}
+	if (!phase && !(len % plen) && IS_ALIGNED((unsigned long)dst, plen)) {
+		if (plen == 4) {
+			memset32((u32 *)dst, get_unaligned((u32 *)pattern),
+				 len / 4);
+			return;
+		}
+		if (plen == 2) {
+			memset16((u16 *)dst, get_unaligned((u16 *)pattern),
+				 len / 2);
+			return;
+		}
+	}
+	for (i = 0; i < len; i++)
+		dst[i] = pattern[(phase + i) % plen];
+}
+
+/* Repeat @pattern (1, 2 or 4 bytes) over [@addr, @addr + @len) */
+static int vsvm_engine_fill(struct vsvm_job *job, u64 addr, u64 len,
+			    const u8 *pattern, u32 plen)
+{
+	struct vsvm_access a = { .access = DRM_VSVM_ACCESS_WRITE };
+	u64 done = 0;
+
+	while (done < len) {
+		size_t chunk = vsvm_page_chunk(addr + done, len - done);
+		void *vaddr;
+		int ret;
+
+		a.addr = addr + done;
+		ret = vsvm_engine_lock_pages(job, &a, 1);
+		if (ret)
+			return ret;
+		vaddr = kmap_local_page(a.page);
+		vsvm_fill_bytes(vaddr + offset_in_page(a.addr), chunk, pattern,
+				plen, done % plen);
+		kunmap_local(vaddr);
+		vsvm_engine_unlock_pages(job);
+		done += chunk;
+	}
+	return 0;
+}
+
+static int vsvm_engine_copy(struct vsvm_job *job, u64 dst, u64 src, u64 len)
+{
+	struct vsvm_access a[2] = {
+		{ .access = DRM_VSVM_ACCESS_READ },
+		{ .access = DRM_VSVM_ACCESS_WRITE },
+	};
+
+	while (len) {
+		size_t chunk = min(vsvm_page_chunk(src, len),
+				   vsvm_page_chunk(dst, len));
+		void *from, *to;
+		int ret;
+
+		a[0].addr = src;
+		a[1].addr = dst;
+		ret = vsvm_engine_lock_pages(job, a, 2);
+		if (ret)
+			return ret;
+		from = kmap_local_page(a[0].page);
+		to = kmap_local_page(a[1].page);
+		memcpy(to + offset_in_page(dst), from + offset_in_page(src),
+		       chunk);
+		kunmap_local(to);
+		kunmap_local(from);
+		vsvm_engine_unlock_pages(job);
+		src += chunk;
+		dst += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* [a, a + alen) and [b, b + blen) overlap; both spans are known not to wrap */
+static bool vsvm_spans_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* The span is non-empty and does not wrap */
+static bool vsvm_span_ok(u64 addr, u64 len)
+{
+	u64 end;
+
+	return len && !check_add_overflow(addr, len, &end);
+}
+
+static int vsvm_cmd_store(struct vsvm_job *job,
+			  const struct drm_vsvm_cmd_store *cmd)
+{
+	bool is64 = cmd->header.flags & DRM_VSVM_STORE_64BIT;
+	u32 size = is64 ? 8 : 4;
+	struct vsvm_access a = {
+		.addr = cmd->addr,
+		.access = DRM_VSVM_ACCESS_WRITE,
+	};
+	void *vaddr, *p;
+	int ret;
+
+	if ((cmd->header.flags & ~DRM_VSVM_STORE_64BIT) ||
+	    !IS_ALIGNED(cmd->addr, size) ||
+	    (!is64 && upper_32_bits(cmd->value)))
+		return -EINVAL;
+
+	ret = vsvm_engine_lock_pages(job, &a, 1);
+	if (ret)
+		return ret;
+	/* Everything the job wrote before is visible before the value. */
+	smp_wmb();
+	vaddr = kmap_local_page(a.page);
+	p = vaddr + offset_in_page(cmd->addr);
+	if (is64)
+		WRITE_ONCE(*(u64 *)p, cmd->value);
+	else
+		WRITE_ONCE(*(u32 *)p, (u32)cmd->value);
+	kunmap_local(vaddr);
+	vsvm_engine_unlock_pages(job);
+	wake_up_all(&job->vm->wq);
+	return 0;
+}
+
+static int vsvm_cmd_fill(struct vsvm_job *job,
+			 const struct drm_vsvm_cmd_fill *cmd)
+{
+	u8 pattern[4];
+
+	if (cmd->header.flags || cmd->pad || !IS_ALIGNED(cmd->addr, 4) ||
+	    !IS_ALIGNED(cmd->size, 4) || !vsvm_span_ok(cmd->addr, cmd->size))
+		return -EINVAL;
+
+	put_unaligned(cmd->pattern, (u32 *)pattern);
+	return vsvm_engine_fill(job, cmd->addr, cmd->size, pattern, 4);
+}
+
+static int vsvm_cmd_copy(struct vsvm_job *job,
+			 const struct drm_vsvm_cmd_copy *cmd)
+{
+	if (cmd->header.flags || !vsvm_span_ok(cmd->dst, cmd->size) ||
+	    !vsvm_span_ok(cmd->src, cmd->size) ||
+	    vsvm_spans_overlap(cmd->dst, cmd->size, cmd->src, cmd->size))
+		return -EINVAL;
+
+	return vsvm_engine_copy(job, cmd->dst, cmd->src, cmd->size);
+}
+
+/* Bytes from the first pixel to the end of the last row, 0 if it wraps */
+static u64 vsvm_blit_extent(u64 addr, u32 pitch, u32 height, u32 row_bytes)
+{
+	u64 extent = (u64)pitch * (height - 1) + row_bytes;
+
+	return vsvm_span_ok(addr, extent) ? extent : 0;
+}
+
+static int vsvm_blit2d_validate(const struct drm_vsvm_cmd_blit2d *cmd,
+				u32 *row_bytes)
+{
+	bool fill = cmd->header.flags & DRM_VSVM_BLIT2D_FILL;
+	u64 dst_extent, src_extent;
+
+	if ((cmd->header.flags & ~DRM_VSVM_BLIT2D_FILL) ||
+	    (cmd->cpp != 1 && cmd->cpp != 2 && cmd->cpp != 4) ||
+	    !cmd->width || !cmd->height ||
+	    check_mul_overflow(cmd->width, cmd->cpp, row_bytes) ||
+	    cmd->dst_pitch < *row_bytes)
+		return -EINVAL;
+
+	dst_extent = vsvm_blit_extent(cmd->dst, cmd->dst_pitch, cmd->height,
+				      *row_bytes);
+	if (!dst_extent)
+		return -EINVAL;
+
+	if (fill)
+		return cmd->src || cmd->src_pitch ? -EINVAL : 0;
+
+	if (cmd->src_pitch < *row_bytes)
+		return -EINVAL;
+	src_extent = vsvm_blit_extent(cmd->src, cmd->src_pitch, cmd->height,
+				      *row_bytes);
+	if (!src_extent ||
+	    vsvm_spans_overlap(cmd->dst, dst_extent, cmd->src, src_extent))
+		return -EINVAL;
+	return 0;
+}
+
+static int vsvm_cmd_blit2d(struct vsvm_job *job,
+			   const struct drm_vsvm_cmd_blit2d *cmd)
+{
+	bool fill = cmd->header.flags & DRM_VSVM_BLIT2D_FILL;
+	u32 row_bytes, y;
+	u8 color[4];
+	int ret;
+
+	ret = vsvm_blit2d_validate(cmd, &row_bytes);
+	if (ret)
+		return ret;
+
+	put_unaligned_le32(cmd->color, color);
+	for (y = 0; y < cmd->height; y++) {
+		u64 dst = cmd->dst + (u64)y * cmd->dst_pitch;
+
+		if (fill)
+			ret = vsvm_engine_fill(job, dst, row_bytes, color,
+					       cmd->cpp);
+		else
+			ret = vsvm_engine_copy(job, dst,
+					       cmd->src + (u64)y * cmd->src_pitch,
+					       row_bytes);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static u64 vsvm_atomic_apply(u32 op, u64 old, u64 operand, u64 compare)
+{
+	switch (op) {
+	case DRM_VSVM_ATOMIC_ADD:
+		return old + operand;
+	case DRM_VSVM_ATOMIC_INC:
+		return old + 1;
+	case DRM_VSVM_ATOMIC_XCHG:
+		return operand;
+	case DRM_VSVM_ATOMIC_CMPXCHG:
+		return old == compare ? operand : old;
+	case DRM_VSVM_ATOMIC_UMIN:
+		return min(old, operand);
+	default: /* DRM_VSVM_ATOMIC_UMAX */
+		return max(old, operand);
+	}
+}
+
+/* The read-modify-write itself, on the kernel mapping of the page */
+static u64 vsvm_atomic_rmw(void *p, bool is64,
+			   const struct drm_vsvm_cmd_atomic *cmd)
+{
+	u32 old32;
+
+	if (is64) {
+		u64 old = READ_ONCE(*(u64 *)p);
+
+		while (!try_cmpxchg((u64 *)p, &old,
+				    vsvm_atomic_apply(cmd->op, old,
+						      cmd->operand,
+						      cmd->compare)))
+			;
+		return old;
+	}
+
+	old32 = READ_ONCE(*(u32 *)p);
+	while (!try_cmpxchg((u32 *)p, &old32,
+			    (u32)vsvm_atomic_apply(cmd->op, old32, cmd->operand,
+						   cmd->compare)))
+		;
+	return old32;
+}
+
+static int vsvm_atomic_validate(const struct drm_vsvm_cmd_atomic *cmd)
+{
+	u32 flags = cmd->header.flags;
+	bool is64 = flags & DRM_VSVM_ATOMIC_64BIT;
+	u32 size = is64 ? 8 : 4;
+
+	if ((flags & ~(DRM_VSVM_ATOMIC_64BIT | DRM_VSVM_ATOMIC_RETURN)) ||
+	    cmd->pad || cmd->op > DRM_VSVM_ATOMIC_UMAX ||
+	    !IS_ALIGNED(cmd->addr, size))
+		return -EINVAL;
+	if (cmd->op == DRM_VSVM_ATOMIC_INC && cmd->operand)
+		return -EINVAL;
+	if (cmd->op != DRM_VSVM_ATOMIC_CMPXCHG && cmd->compare)
+		return -EINVAL;
+	if (!is64 && (upper_32_bits(cmd->operand) ||
+		      upper_32_bits(cmd->compare)))
+		return -EINVAL;
+	if (flags & DRM_VSVM_ATOMIC_RETURN)
+		return IS_ALIGNED(cmd->return_addr, size) ? 0 : -EINVAL;
+	return cmd->return_addr ? -EINVAL : 0;
+}
+
+static int vsvm_cmd_atomic(struct vsvm_job *job,
+			   const struct drm_vsvm_cmd_atomic *cmd)
+{
+	bool is64 = cmd->header.flags & DRM_VSVM_ATOMIC_64BIT;
+	struct vsvm_access a = {
+		.addr = cmd->addr,
+		.access = DRM_VSVM_ACCESS_ATOMIC | DRM_VSVM_ACCESS_WRITE,
+	};
+	void *vaddr;
+	u64 old;
+	int ret;
+
+	ret = vsvm_atomic_validate(cmd);
+	if (ret)
+		return ret;
+
+	ret = vsvm_engine_lock_pages(job, &a, 1);
+	if (ret)
+		return ret;
+	vaddr = kmap_local_page(a.page);
+	old = vsvm_atomic_rmw(vaddr + offset_in_page(cmd->addr), is64, cmd);
+	kunmap_local(vaddr);
+	vsvm_engine_unlock_pages(job);
+
+	if (cmd->header.flags & DRM_VSVM_ATOMIC_RETURN) {
+		u32 old32 = old;
+
+		ret = vsvm_engine_write(job, cmd->return_addr,
+					is64 ? (void *)&old : (void *)&old32,
+					is64 ? 8 : 4);
+	}
+	wake_up_all(&job->vm->wq);
+	return ret;
+}
+
+/**
+ * union vsvm_cmd - room for any command
+ * @header: the common header
+ * @store: DRM_VSVM_OP_STORE
+ * @fill: DRM_VSVM_OP_FILL
+ * @copy: DRM_VSVM_OP_COPY
+ * @blit2d: DRM_VSVM_OP_BLIT2D
+ * @atomic: DRM_VSVM_OP_ATOMIC
+ */
+union vsvm_cmd {
+	struct drm_vsvm_cmd_header header;
+	struct drm_vsvm_cmd_store store;
+	struct drm_vsvm_cmd_fill fill;
+	struct drm_vsvm_cmd_copy copy;
+	struct drm_vsvm_cmd_blit2d blit2d;
+	struct drm_vsvm_cmd_atomic atomic;
+};
+
+/* Size of a command by opcode, 0 for an unknown opcode */
+static u32 vsvm_cmd_size(u32 opcode)
+{
+	switch (opcode) {
+	case DRM_VSVM_OP_NOP:
+		return sizeof(struct drm_vsvm_cmd_nop);
+	case DRM_VSVM_OP_STORE:
+		return sizeof(struct drm_vsvm_cmd_store);
+	case DRM_VSVM_OP_FILL:
+		return sizeof(struct drm_vsvm_cmd_fill);
+	case DRM_VSVM_OP_COPY:
+		return sizeof(struct drm_vsvm_cmd_copy);
+	case DRM_VSVM_OP_BLIT2D:
+		return sizeof(struct drm_vsvm_cmd_blit2d);
+	case DRM_VSVM_OP_ATOMIC:
+		return sizeof(struct drm_vsvm_cmd_atomic);
+	default:
+		return 0;
+	}
+}
+
+static int vsvm_cmd_execute(struct vsvm_job *job, const union vsvm_cmd *cmd)
+{
+	switch (cmd->header.opcode) {
+	case DRM_VSVM_OP_NOP:
+		return cmd->header.flags ? -EINVAL : 0;
+	case DRM_VSVM_OP_STORE:
+		return vsvm_cmd_store(job, &cmd->store);
+	case DRM_VSVM_OP_FILL:
+		return vsvm_cmd_fill(job, &cmd->fill);
+	case DRM_VSVM_OP_COPY:
+		return vsvm_cmd_copy(job, &cmd->copy);
+	case DRM_VSVM_OP_BLIT2D:
+		return vsvm_cmd_blit2d(job, &cmd->blit2d);
+	case DRM_VSVM_OP_ATOMIC:
+		return vsvm_cmd_atomic(job, &cmd->atomic);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Fetch the command at @offset of the batch into @cmd */
+static int vsvm_cmd_fetch(struct vsvm_job *job, u32 offset,
+			  union vsvm_cmd *cmd, u32 *size)
+{
+	u32 left = job->batch_size - offset;
+	int ret;
+
+	if (left < sizeof(cmd->header))
+		return -EINVAL;
+	ret = vsvm_engine_read(job, job->batch_addr + offset, &cmd->header,
+			       sizeof(cmd->header));
+	if (ret)
+		return ret;
+
+	*size = vsvm_cmd_size(cmd->header.opcode);
+	if (!*size || *size > left)
+		return -EINVAL;
+	return vsvm_engine_read(job,
+				job->batch_addr + offset + sizeof(cmd->header),
+				(void *)cmd + sizeof(cmd->header),
+				*size - sizeof(cmd->header));
+}
+
+/**
+ * vsvm_engine_run_batch() - execute a job's batch
+ * @job: the job, on its engine's workqueue
+ *
+ * Return: 0, or the error that ended the job; &vsvm_job.cmd_offset then
+ * says which command, and for a GPU fault &vsvm_job.fault_addr and
+ * &vsvm_job.fault_access say where and how.
+ */
+int vsvm_engine_run_batch(struct vsvm_job *job)
+{
+	union vsvm_cmd cmd;
+	u32 offset = 0, size;
+	int ret;
+
+	while (offset < job->batch_size) {
+		job->cmd_offset = offset;
+		ret = vsvm_job_check(job);
+		if (ret)
+			return ret;
+		ret = vsvm_cmd_fetch(job, offset, &cmd, &size);
+		if (ret)
+			return ret;
+		ret = vsvm_cmd_execute(job, &cmd);
+		if (ret)
+			return ret;
+		offset += size;
+	}
+	return 0;
+}

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_utils.h>
+#include <uapi/drm/vsvm_drm.h>
+
+#include "vsvm_drv.h"
+#include "vsvm_vm.h"
+
+/**
+ * DOC: Jobs and completion
+ *
+ * EXEC queues a job on one of the device's engines, each an ordered
+ * workqueue, and returns its sequence number in the VM.  The job runs in the
+ * engine's worker: it fetches and executes the batch (vsvm_engine.c),
+ * servicing its own GPU page faults.  Its time is limited by the module
+ * parameter ``job_timeout_ms``, counted from when it starts, so a job that
+ * faults forever or walks a huge mapping ends with -ETIMEDOUT instead of
+ * holding the engine.
+ *
+ * No dma_fence is ever published for a job.  A job can fault, and servicing
+ * a fault allocates memory; a dma_fence must signal without allocating,
+ * since memory reclaim may wait for it (see "Indefinite DMA Fences" and
+ * "Recoverable Hardware Page Faults Implications" in
+ * Documentation/driver-api/dma-buf.rst).  Like xe's long-running VMs, vsvm
+ * reports completion through memory instead: the batch ends with a STORE
+ * (a user fence) that the CPU can poll, and WAIT sleeps until a user fence
+ * holds a value or until a job, by sequence number, has ended.
+ *
+ * A job that succeeds is forgotten at once.  A job that fails is kept in
+ * its VM with its error (which command, which address, which access) so
+ * that WAIT can report it, until the VM is destroyed.  Its memory is charged
+ * to the submitting process's memory cgroup.
+ */
+
+/**
+ * vsvm_job_check() - must the job stop?
+ * @job: the running job
+ *
+ * Return: 0, -ECANCELED once the VM is closing, or -ETIMEDOUT once the job
+ * has run for longer than the job timeout.
+ */
+int vsvm_job_check(struct vsvm_job *job)
+{
+	if (READ_ONCE(job->vm->closed))
+		return -ECANCELED;
+	if (time_after(jiffies, job->deadline))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static void vsvm_job_complete(struct vsvm_job *job, int ret)
+{
+	struct vsvm_vm *vm = job->vm;
+	struct vsvm_device *vdev = vm->vdev;
+
+	xa_lock(&vm->jobs);
+	if (ret) {
+		job->state = VSVM_JOB_FAILED;
+		job->error = -ret;
+	} else {
+		__xa_erase(&vm->jobs, job->seqno);
+	}
+	xa_unlock(&vm->jobs);
+
+	vsvm_stat_inc(vdev, ret ? VSVM_STAT_JOBS_FAILED :
+				  VSVM_STAT_JOBS_COMPLETED);
+	if (!ret)
+		kfree(job);
+	atomic_dec(&vm->active_jobs);
+	wake_up_all(&vm->wq);
+	vsvm_vm_put(vm);
+}
+
+static void vsvm_job_run(struct work_struct *work)
+{
+	struct vsvm_job *job = container_of(work, struct vsvm_job, work);
+	struct vsvm_vm *vm = job->vm;
+	ktime_t start = ktime_get();
+	int ret;
+
+	job->deadline = jiffies +
+		msecs_to_jiffies(vm->vdev->config.job_timeout_ms);
+	ret = vsvm_job_check(job);
+	if (!ret)
+		ret = vsvm_engine_run_batch(job);
+
+	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), start)),
+		     &vm->vfile->engine_ns[job->engine->index]);
+	vsvm_job_complete(job, ret);
+}
+
+static void vsvm_engines_fini(struct drm_device *drm, void *unused)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	u32 i;
+
+	for (i = 0; i < vdev->config.num_engines; i++)
+		if (vdev->engines[i].wq)
+			destroy_workqueue(vdev->engines[i].wq);
+}
+
+/**
+ * vsvm_engines_init() - create the engines of a device
+ * @vdev: the device, at probe
+ *
+ * The engines are destroyed with the DRM device, after the last file that
+ * could have queued a job on them is closed.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_engines_init(struct vsvm_device *vdev)
+{
+	u32 i;
+	int ret;
+
+	ret = drmm_add_action(&vdev->drm, vsvm_engines_fini, NULL);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < vdev->config.num_engines; i++) {
+		vdev->engines[i].index = i;
+		vdev->engines[i].wq =
+			alloc_ordered_workqueue("vsvm%u-engine%u", 0,
+						vdev->config.index, i);
+		if (!vdev->engines[i].wq)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+#define VSVM_EXEC_FLAGS		0
+
+static int vsvm_exec_validate(const struct vsvm_device *vdev,
+			      const struct drm_vsvm_exec *args)
+{
+	u64 end;
+
+	if (args->flags & ~VSVM_EXEC_FLAGS)
+		return -EINVAL;
+	if (!args->batch_size || !IS_ALIGNED(args->batch_size, 8) ||
+	    args->batch_size > DRM_VSVM_BATCH_MAX_SIZE ||
+	    !IS_ALIGNED(args->batch_addr, 8) ||
+	    check_add_overflow(args->batch_addr, (u64)args->batch_size, &end))
+		return -EINVAL;
+	if (args->engine >= vdev->config.num_engines)
+		return -ENOENT;
+	return 0;
+}
+
+/* Give @job the next seqno of @vm and make it visible to WAIT */
+static int vsvm_job_publish(struct vsvm_vm *vm, struct vsvm_job *job)
+{
+	int ret;
+
+	xa_lock(&vm->jobs);
+	job->seqno = vm->last_seqno + 1;
+	ret = xa_err(__xa_store(&vm->jobs, job->seqno, job,
+				GFP_KERNEL_ACCOUNT));
+	if (!ret)
+		vm->last_seqno = job->seqno;
+	xa_unlock(&vm->jobs);
+	return ret;
+}
+
+static int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
+			    struct drm_vsvm_exec *args)
+{
+	struct vsvm_job *job;
+	int ret;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	if (!job)
+		return -ENOMEM;
+	INIT_WORK(&job->work, vsvm_job_run);
+	job->engine = engine;
+	job->batch_addr = args->batch_addr;
+	job->batch_size = args->batch_size;
+	job->state = VSVM_JOB_PENDING;
+
+	ret = vsvm_job_publish(vm, job);
+	if (ret) {
+		kfree(job);
+		return ret;
+	}
+	args->seqno = job->seqno;
+
+	kref_get(&vm->refcount);
+	job->vm = vm;
+	atomic_inc(&vm->active_jobs);
+	vsvm_stat_inc(vm->vdev, VSVM_STAT_JOBS_SUBMITTED);
+	queue_work(engine->wq, &job->work);
+	return 0;
+}
+
+/**
+ * vsvm_exec_ioctl() - DRM_IOCTL_VSVM_EXEC
+ * @drm: the device
+ * @data: &struct drm_vsvm_exec
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see &struct drm_vsvm_exec.
+ */
+int vsvm_exec_ioctl(struct drm_device *drm, void *data,
+		    struct drm_file *file)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_vsvm_exec *args = data;
+	struct vsvm_vm *vm;
+	int ret, idx;
+
+	ret = vsvm_exec_validate(vdev, args);
+	if (ret)
+		return ret;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
+	if (!vm) {
+		ret = -ENOENT;
+		goto out_exit;
+	}
+	if (!vsvm_vm_is_owner(vm)) {
+		ret = -EPERM;
+		goto out_put_vm;
+	}
+	ret = vsvm_exec_submit(vm, &vdev->engines[args->engine], args);
+
+out_put_vm:
+	vsvm_vm_put(vm);
+out_exit:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/*
+ * The state of job @seqno: -EINPROGRESS while it runs, 0 when it succeeded,
+ * -EIO with @args filled when it failed, -EINVAL for a seqno never issued.
+ */
+static int vsvm_job_status(struct vsvm_vm *vm, u64 seqno,
+			   struct drm_vsvm_wait *args)
+{
+	struct vsvm_job *job;
+	int ret = 0;
+
+	xa_lock(&vm->jobs);
+	if (!seqno || seqno > vm->last_seqno) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	job = xa_load(&vm->jobs, seqno);
+	if (!job)
+		goto out_unlock;
+	if (job->state == VSVM_JOB_PENDING) {
+		ret = -EINPROGRESS;
+		goto out_unlock;
+	}
+	args->error = job->error;
+	args->fault_addr = job->fault_addr;
+	args->fault_access = job->fault_access;
+	args->error_offset = job->cmd_offset;
+	ret = -EIO;
+out_unlock:
+	xa_unlock(&vm->jobs);
+	return ret;
+}
+
+/* Wait condition: store the job's status in @ret, true once it ended */
+static bool vsvm_job_ended(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
+			   int *ret)
+{
+	*ret = vsvm_job_status(vm, args->seqno, args);
+	return *ret != -EINPROGRESS;
+}
+
+static int vsvm_wait_job(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
+			 long timeout)
+{
+	long left;
+	int ret;
+
+	ret = vsvm_job_status(vm, args->seqno, args);
+	if (ret == -EINVAL)
+		return ret;
+	left = wait_event_interruptible_timeout(vm->wq,
+						vsvm_job_ended(vm, args, &ret),
+						timeout);
+	if (left < 0)
+		return left;
+	if (ret == -EINPROGRESS)
+		return -ETIME;
+	return ret;
+}
+
+static bool vsvm_fence_signalled(u64 fence, const struct drm_vsvm_wait *args)
+{
+	u64 a = fence & args->mask, b = args->value & args->mask;
+
+	switch (args->op) {
+	case DRM_VSVM_WAIT_EQ:
+		return a == b;
+	case DRM_VSVM_WAIT_NEQ:
+		return a != b;
+	case DRM_VSVM_WAIT_GT:
+		return a > b;
+	case DRM_VSVM_WAIT_GTE:
+		return a >= b;
+	case DRM_VSVM_WAIT_LT:
+		return a < b;
+	default: /* DRM_VSVM_WAIT_LTE */
+		return a <= b;
+	}
+}
+
+static int vsvm_wait_fence(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
+			   long timeout)
+{
+	u64 __user *uaddr = u64_to_user_ptr(args->addr);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int ret;
+	u64 fence;
+
+	add_wait_queue(&vm->wq, &wait);
+	for (;;) {
+		if (get_user(fence, uaddr)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (vsvm_fence_signalled(fence, args)) {
+			ret = 0;
+			break;
+		}
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (!timeout) {
+			ret = -ETIME;
+			break;
+		}
+		timeout = wait_woken(&wait, TASK_INTERRUPTIBLE, timeout);
+	}
+	remove_wait_queue(&vm->wq, &wait);
+	return ret;
+}
+
+#define VSVM_WAIT_FLAGS		DRM_VSVM_WAIT_USER_FENCE
+
+static int vsvm_wait_validate(const struct drm_vsvm_wait *args)
+{
+	if ((args->flags & ~VSVM_WAIT_FLAGS) || args->pad)
+		return -EINVAL;
+	if (!(args->flags & DRM_VSVM_WAIT_USER_FENCE))
+		return args->addr || args->value || args->mask || args->op ?
+		       -EINVAL : 0;
+	if (args->seqno || args->op > DRM_VSVM_WAIT_LTE ||
+	    !IS_ALIGNED(args->addr, 8))
+		return -EINVAL;
+	return 0;
+}
+
+static void vsvm_wait_clear_outputs(struct drm_vsvm_wait *args)
+{
+	args->status = DRM_VSVM_WAIT_STATUS_DONE;
+	args->error = 0;
+	args->fault_addr = 0;
+	args->fault_access = 0;
+	args->error_offset = 0;
+}
+
+/**
+ * vsvm_wait_ioctl() - DRM_IOCTL_VSVM_WAIT
+ * @drm: the device
+ * @data: &struct drm_vsvm_wait
+ * @file: the caller's file
+ *
+ * Return: 0 when the job ended (successfully or not: see @status) or the
+ * fence signalled, otherwise a negative errno, see &struct drm_vsvm_wait.
+ */
+int vsvm_wait_ioctl(struct drm_device *drm, void *data,
+		    struct drm_file *file)
+{
+	struct drm_vsvm_wait *args = data;
+	bool fence = args->flags & DRM_VSVM_WAIT_USER_FENCE;
+	struct vsvm_vm *vm;
+	long timeout;
+	int ret, idx;
+
+	ret = vsvm_wait_validate(args);
+	if (ret)
+		return ret;
+	vsvm_wait_clear_outputs(args);
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
+	if (!vm) {
+		ret = -ENOENT;
+		goto out_exit;
+	}
+	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
+	if (fence && !vsvm_vm_is_owner(vm))
+		ret = -EPERM;
+	else if (fence)
+		ret = vsvm_wait_fence(vm, args, timeout);
+	else
+		ret = vsvm_wait_job(vm, args, timeout);
+	vsvm_vm_put(vm);
+
+	if (ret == -EIO) {
+		args->status = DRM_VSVM_WAIT_STATUS_GPU_ERROR;
+		ret = 0;
+	} else if (ret == -ETIME) {
+		args->status = DRM_VSVM_WAIT_STATUS_TIMEOUT;
+	}
+out_exit:
+	drm_dev_exit(idx);
+	return ret;
+}

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/hmm.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <kunit/visibility.h>
+
+#include "vsvm_gpusvm.h"
+
+/**
+ * DOC: SVM layer
+ *
+ * vsvm_gpusvm.c is the driver-independent half of vsvm's SVM, built in the
+ * shape of drm_gpusvm (Linux 6.15+), which 6.12 lacks.  Its objects map one
+ * to one:
+ *
+ * ============================  ==========================================
+ * vsvm                          drm_gpusvm / drm_pagemap
+ * ============================  ==========================================
+ * &struct vsvm_gpusvm           struct drm_gpusvm
+ * &struct vsvm_gpusvm_notifier  struct drm_gpusvm_notifier
+ * &struct vsvm_gpusvm_range     struct drm_gpusvm_range
+ * range @pfns (hmm pfns)        range dma_addr (pages mapped for DMA)
+ * &struct vsvm_gpusvm_ctx       struct drm_gpusvm_ctx
+ * vsvm_gpusvm_range_get_pages   drm_gpusvm_range_get_pages
+ * vsvm_svm_garbage_collector    xe_svm_garbage_collector
+ * ============================  ==========================================
+ *
+ * A *notifier* is one mmu_interval_notifier over an aligned span of
+ * &vsvm_gpusvm.notifier_size (512 MiB in vsvm).  It holds *ranges*: the
+ * spans the GPU mirrors as units, made on a GPU fault with the largest of
+ * the driver's chunk sizes that is aligned around the fault, fits in the CPU
+ * VMA and overlaps no other range (vsvm_gpusvm_chunk_size()).
+ *
+ * Filling a range follows the rule of Documentation/mm/hmm.rst:
+ * mmu_interval_read_begin(), hmm_range_fault() under the mmap lock (again
+ * on -EBUSY), then mmu_interval_read_retry() under the notifier lock (again
+ * if an invalidation ran meanwhile).  The pages are valid from then until an
+ * invalidation clears &vsvm_gpusvm_range_flags.has_pages, which happens
+ * under the notifier lock held for writing; the driver programs its page
+ * table under the same lock after checking vsvm_gpusvm_range_pages_valid().
+ *
+ * Read faults ask hmm_range_fault() for read access only, so that reading a
+ * copy-on-write page does not break the sharing; writes ask for write
+ * access over the whole range.
+ *
+ * The GPU does not address memory through a struct device here (the engine
+ * is the CPU), so a range keeps the page frames hmm_range_fault() returned
+ * where drm_gpusvm keeps DMA addresses.  There are no physical-to-virtual
+ * back pointers: a page is found from a range, never a range from a page.
+ */
+
+static struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_find(struct vsvm_gpusvm *gpusvm, unsigned long addr)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_first(&gpusvm->root, addr, addr);
+	return node ? container_of(node, struct vsvm_gpusvm_notifier, itree) :
+		      NULL;
+}
+
+static struct vsvm_gpusvm_range *
+vsvm_gpusvm_range_of(struct interval_tree_node *node)
+{
+	return node ? container_of(node, struct vsvm_gpusvm_range, itree) :
+		      NULL;
+}
+
+/**
+ * vsvm_gpusvm_range_first() - the first range of @notifier in a span
+ * @notifier: the notifier
+ * @start: first address of the span
+ * @end: end address of the span, exclusive
+ *
+ * Iterate with vsvm_gpusvm_range_next(); the current range must not be
+ * removed meanwhile.
+ *
+ * Context: &vsvm_gpusvm.lock or &vsvm_gpusvm.notifier_lock held.
+ * Return: the lowest range overlapping [@start, @end), or NULL.
+ */
+struct vsvm_gpusvm_range *
+vsvm_gpusvm_range_first(struct vsvm_gpusvm_notifier *notifier,
+			unsigned long start, unsigned long end)
+{
+	return vsvm_gpusvm_range_of(interval_tree_iter_first(&notifier->root,
+							     start, end - 1));
+}
+
+/**
+ * vsvm_gpusvm_range_next() - the next range in a span
+ * @range: the current range
+ * @start: first address of the span, as given to vsvm_gpusvm_range_first()
+ * @end: end address of the span, exclusive, likewise
+ *
+ * Context: as vsvm_gpusvm_range_first().
+ * Return: the next range overlapping [@start, @end), or NULL.
+ */
+struct vsvm_gpusvm_range *
+vsvm_gpusvm_range_next(struct vsvm_gpusvm_range *range, unsigned long start,
+		       unsigned long end)
+{
+	return vsvm_gpusvm_range_of(interval_tree_iter_next(&range->itree,
+							    start, end - 1));
+}
+
+/**
+ * vsvm_gpusvm_init() - initialise the SVM state of an address space
+ * @gpusvm: the state to initialise
+ * @name: name for debug output
+ * @mm: the address space, which the caller keeps with mmgrab()
+ * @device_private_page_owner: owner of the device's private pages
+ * @mm_start: first address the GPU may mirror
+ * @mm_range: size of the span the GPU may mirror
+ * @notifier_size: span of a notifier, a power of two of at least the
+ *	largest chunk size
+ * @ops: the driver's callbacks
+ * @chunk_sizes: range sizes, largest first, powers of two, the last
+ *	PAGE_SIZE
+ * @num_chunks: entries of @chunk_sizes
+ *
+ * Return: 0, or -EINVAL for inconsistent parameters.
+ */
+int vsvm_gpusvm_init(struct vsvm_gpusvm *gpusvm, const char *name,
+		     struct mm_struct *mm, void *device_private_page_owner,
+		     unsigned long mm_start, unsigned long mm_range,
+		     unsigned long notifier_size,
+		     const struct vsvm_gpusvm_ops *ops,
+		     const unsigned long *chunk_sizes, int num_chunks)
+{
+	if (!ops->invalidate || !num_chunks ||
+	    chunk_sizes[num_chunks - 1] != PAGE_SIZE ||
+	    !is_power_of_2(notifier_size) || notifier_size < chunk_sizes[0])
+		return -EINVAL;
+
+	gpusvm->name = name;
+	gpusvm->mm = mm;
+	gpusvm->device_private_page_owner = device_private_page_owner;
+	gpusvm->mm_start = mm_start;
+	gpusvm->mm_range = mm_range;
+	gpusvm->notifier_size = notifier_size;
+	gpusvm->ops = ops;
+	gpusvm->chunk_sizes = chunk_sizes;
+	gpusvm->num_chunks = num_chunks;
+	mutex_init(&gpusvm->lock);
+	init_rwsem(&gpusvm->notifier_lock);
+	gpusvm->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&gpusvm->notifier_list);
+
+	/*
+	 * Teach lockdep the rules at once rather than when reclaim first
+	 * happens to invalidate: the notifier lock is taken under reclaim,
+	 * and the SVM lock is taken outside the mmap lock.
+	 */
+	fs_reclaim_acquire(GFP_KERNEL);
+	might_lock(&gpusvm->notifier_lock);
+	fs_reclaim_release(GFP_KERNEL);
+	if (IS_ENABLED(CONFIG_LOCKDEP)) {
+		mutex_lock(&gpusvm->lock);
+		might_lock_read(&mm->mmap_lock);
+		mutex_unlock(&gpusvm->lock);
+	}
+	return 0;
+}
+
+static bool vsvm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
+					    const struct mmu_notifier_range *mmu_range,
+					    unsigned long cur_seq)
+{
+	struct vsvm_gpusvm_notifier *notifier =
+		container_of(mni, struct vsvm_gpusvm_notifier, notifier);
+	struct vsvm_gpusvm *gpusvm = notifier->gpusvm;
+
+	if (mmu_notifier_range_blockable(mmu_range))
+		down_write(&gpusvm->notifier_lock);
+	else if (!down_write_trylock(&gpusvm->notifier_lock))
+		return false;
+
+	mmu_interval_set_seq(mni, cur_seq);
+	gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
+	up_write(&gpusvm->notifier_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops vsvm_gpusvm_notifier_ops = {
+	.invalidate = vsvm_gpusvm_notifier_invalidate,
+};
+
+static void vsvm_gpusvm_notifier_link(struct vsvm_gpusvm *gpusvm,
+				      struct vsvm_gpusvm_notifier *notifier)
+{
+	struct vsvm_gpusvm_notifier *next;
+	struct list_head *head = &gpusvm->notifier_list;
+
+	list_for_each_entry(next, &gpusvm->notifier_list, entry) {
+		if (next->itree.start > notifier->itree.start) {
+			head = &next->entry;
+			break;
+		}
+	}
+	down_write(&gpusvm->notifier_lock);
+	interval_tree_insert(&notifier->itree, &gpusvm->root);
+	list_add_tail(&notifier->entry, head);
+	up_write(&gpusvm->notifier_lock);
+}
+
+static struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_create(struct vsvm_gpusvm *gpusvm, unsigned long addr)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+	int ret;
+
+	notifier = kzalloc(sizeof(*notifier), GFP_KERNEL_ACCOUNT);
+	if (!notifier)
+		return ERR_PTR(-ENOMEM);
+
+	notifier->gpusvm = gpusvm;
+	notifier->itree.start = ALIGN_DOWN(addr, gpusvm->notifier_size);
+	notifier->itree.last = notifier->itree.start + gpusvm->notifier_size - 1;
+	notifier->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&notifier->range_list);
+
+	ret = mmu_interval_notifier_insert(&notifier->notifier, gpusvm->mm,
+					   notifier->itree.start,
+					   gpusvm->notifier_size,
+					   &vsvm_gpusvm_notifier_ops);
+	if (ret) {
+		kfree(notifier);
+		return ERR_PTR(ret);
+	}
+	vsvm_gpusvm_notifier_link(gpusvm, notifier);
+	return notifier;
+}
+
+static void vsvm_gpusvm_notifier_destroy(struct vsvm_gpusvm *gpusvm,
+					 struct vsvm_gpusvm_notifier *notifier)
+{
+	lockdep_assert_held(&gpusvm->lock);
+	WARN_ON(!list_empty(&notifier->range_list));
+
+	down_write(&gpusvm->notifier_lock);
+	interval_tree_remove(&notifier->itree, &gpusvm->root);
+	list_del(&notifier->entry);
+	up_write(&gpusvm->notifier_lock);
+	/* Waits for a running invalidation of this notifier to finish. */
+	mmu_interval_notifier_remove(&notifier->notifier);
+	kfree(notifier);
+}
+
+/**
+ * vsvm_gpusvm_fini() - remove every range and notifier
+ * @gpusvm: the SVM state; nothing uses it any more
+ */
+void vsvm_gpusvm_fini(struct vsvm_gpusvm *gpusvm)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+
+	mutex_lock(&gpusvm->lock);
+	/* Removing a notifier's last range removes the notifier too. */
+	while ((notifier = list_first_entry_or_null(&gpusvm->notifier_list,
+						    struct vsvm_gpusvm_notifier,
+						    entry)))
+		vsvm_gpusvm_range_remove(gpusvm,
+					 list_first_entry(&notifier->range_list,
+							  struct vsvm_gpusvm_range,
+							  entry));
+	mutex_unlock(&gpusvm->lock);
+	mutex_destroy(&gpusvm->lock);
+}
+
+/**
+ * vsvm_gpusvm_chunk_size() - the range size for a fault at @addr
+ * @chunk_sizes: candidate sizes, largest first
+ * @num_chunks: entries of @chunk_sizes
+ * @addr: the faulting address
+ * @lo: the lowest address the range may start at (start of the VMA, end of
+ *	the range below)
+ * @hi: the highest address the range may end at, exclusive (end of the
+ *	VMA, start of the range above)
+ *
+ * Return: the largest size whose aligned block around @addr lies within
+ * [@lo, @hi), or 0 if none does.
+ */
+unsigned long vsvm_gpusvm_chunk_size(const unsigned long *chunk_sizes,
+				     int num_chunks, unsigned long addr,
+				     unsigned long lo, unsigned long hi)
+{
+	int i;
+
+	for (i = 0; i < num_chunks; i++) {
+		unsigned long start = ALIGN_DOWN(addr, chunk_sizes[i]);
+
+		if (start >= lo && start + chunk_sizes[i] <= hi)
+			return chunk_sizes[i];
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_gpusvm_chunk_size);
+
+/**
+ * vsvm_gpusvm_split() - cover a span with aligned chunks
+ * @chunk_sizes: candidate sizes, largest first, the last PAGE_SIZE
+ * @num_chunks: entries of @chunk_sizes
+ * @start: first address, page aligned
+ * @end: end address, exclusive, page aligned
+ * @fn: called for each chunk in address order; a non-zero return stops
+ * @arg: passed to @fn
+ *
+ * Each chunk is the largest size that is aligned at its start and fits
+ * before @end.  The garbage collector uses it to rebuild the parts of a
+ * partially unmapped range as ranges of their own.
+ *
+ * Return: 0, or the first non-zero value @fn returned.
+ */
+int vsvm_gpusvm_split(const unsigned long *chunk_sizes, int num_chunks,
+		      unsigned long start, unsigned long end,
+		      int (*fn)(void *arg, unsigned long start,
+				unsigned long end),
+		      void *arg)
+{
+	while (start < end) {
+		unsigned long size = PAGE_SIZE;
+		int i, ret;
+
+		for (i = 0; i < num_chunks; i++) {
+			if (IS_ALIGNED(start, chunk_sizes[i]) &&
+			    start + chunk_sizes[i] <= end) {
+				size = chunk_sizes[i];
+				break;
+			}
+		}
+		ret = fn(arg, start, start + size);
+		if (ret)
+			return ret;
+		start += size;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_gpusvm_split);
+
+/**
+ * vsvm_gpusvm_range_find() - the range containing @addr
+ * @gpusvm: the SVM state
+ * @addr: the address
+ *
+ * Context: &vsvm_gpusvm.lock or &vsvm_gpusvm.notifier_lock held.
+ * Return: the range, or NULL.
+ */
+struct vsvm_gpusvm_range *
+vsvm_gpusvm_range_find(struct vsvm_gpusvm *gpusvm, unsigned long addr)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+
+	notifier = vsvm_gpusvm_notifier_find(gpusvm, addr);
+	if (!notifier)
+		return NULL;
+	return vsvm_gpusvm_range_first(notifier, addr, addr + 1);
+}
+
+/* Shrink [*lo, *hi) around @addr so that it overlaps no range */
+static void vsvm_gpusvm_free_window(struct vsvm_gpusvm_notifier *notifier,
+				    unsigned long addr, unsigned long *lo,
+				    unsigned long *hi)
+{
+	unsigned long start = *lo, end = *hi;
+	struct vsvm_gpusvm_range *range;
+
+	for (range = vsvm_gpusvm_range_first(notifier, start, end); range;
+	     range = vsvm_gpusvm_range_next(range, start, end)) {
+		if (vsvm_gpusvm_range_end(range) <= addr)
+			*lo = max(*lo, vsvm_gpusvm_range_end(range));
+		else
+			*hi = min(*hi, vsvm_gpusvm_range_start(range));
+	}
+}
+
+static void vsvm_gpusvm_range_link(struct vsvm_gpusvm_notifier *notifier,
+				   struct vsvm_gpusvm_range *range)
+{
+	struct vsvm_gpusvm *gpusvm = notifier->gpusvm;
+	struct vsvm_gpusvm_range *next;
+	struct list_head *head = &notifier->range_list;
+
+	list_for_each_entry(next, &notifier->range_list, entry) {
+		if (next->itree.start > range->itree.start) {
+			head = &next->entry;
+			break;
+		}
+	}
+	down_write(&gpusvm->notifier_lock);
+	interval_tree_insert(&range->itree, &notifier->root);
+	list_add_tail(&range->entry, head);
+	up_write(&gpusvm->notifier_lock);
+}
+
+/**
+ * vsvm_gpusvm_range_insert() - create a range over [@start, @end)
+ * @gpusvm: the SVM state
+ * @start: first address, aligned to the size
+ * @end: end address, exclusive; the span lies within one notifier span and
+ *	overlaps no range
+ *
+ * Context: &vsvm_gpusvm.lock held, &mm_struct.mmap_lock not held.
+ * Return: the new range, without pages, or an ERR_PTR().
+ */
+struct vsvm_gpusvm_range *
+vsvm_gpusvm_range_insert(struct vsvm_gpusvm *gpusvm, unsigned long start,
+			 unsigned long end)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+	struct vsvm_gpusvm_range *range;
+
+	lockdep_assert_held(&gpusvm->lock);
+	notifier = vsvm_gpusvm_notifier_find(gpusvm, start);
+	if (!notifier) {
+		notifier = vsvm_gpusvm_notifier_create(gpusvm, start);
+		if (IS_ERR(notifier))
+			return ERR_CAST(notifier);
+	}
+
+	if (gpusvm->ops->range_alloc)
+		range = gpusvm->ops->range_alloc(gpusvm);
+	else
+		range = kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	if (!range) {
+		if (list_empty(&notifier->range_list))
+			vsvm_gpusvm_notifier_destroy(gpusvm, notifier);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	range->gpusvm = gpusvm;
+	range->notifier = notifier;
+	range->itree.start = start;
+	range->itree.last = end - 1;
+	INIT_LIST_HEAD(&range->entry);
+	vsvm_gpusvm_range_link(notifier, range);
+	return range;
+}
+
+/**
+ * vsvm_gpusvm_range_find_or_insert() - the range to fault for @fault_addr
+ * @gpusvm: the SVM state
+ * @fault_addr: the faulting address
+ * @vma_start: start of the CPU VMA containing @fault_addr
+ * @vma_end: end of that VMA, exclusive
+ *
+ * Returns the range containing @fault_addr, or creates one with the largest
+ * chunk size that fits in the VMA and the notifier span and overlaps no
+ * other range.
+ *
+ * Context: &vsvm_gpusvm.lock held, &mm_struct.mmap_lock not held.
+ * Return: the range, or an ERR_PTR().
+ */
+struct vsvm_gpusvm_range *
+vsvm_gpusvm_range_find_or_insert(struct vsvm_gpusvm *gpusvm,
+				 unsigned long fault_addr,
+				 unsigned long vma_start,
+				 unsigned long vma_end)
+{
+	unsigned long notifier_start = ALIGN_DOWN(fault_addr,
+						  gpusvm->notifier_size);
+	unsigned long lo = max(vma_start, notifier_start);
+	unsigned long hi = min(vma_end, notifier_start + gpusvm->notifier_size);
+	struct vsvm_gpusvm_notifier *notifier;
+	struct vsvm_gpusvm_range *range;
+	unsigned long size;
+
+	lockdep_assert_held(&gpusvm->lock);
+	if (fault_addr < gpusvm->mm_start ||
+	    fault_addr - gpusvm->mm_start >= gpusvm->mm_range)
+		return ERR_PTR(-EFAULT);
+
+	range = vsvm_gpusvm_range_find(gpusvm, fault_addr);
+	if (range)
+		return range;
+
+	notifier = vsvm_gpusvm_notifier_find(gpusvm, fault_addr);
+	if (notifier)
+		vsvm_gpusvm_free_window(notifier, fault_addr, &lo, &hi);
+
+	size = vsvm_gpusvm_chunk_size(gpusvm->chunk_sizes, gpusvm->num_chunks,
+				      fault_addr, lo, hi);
+	if (WARN_ON_ONCE(!size))
+		return ERR_PTR(-EFAULT);
+
+	return vsvm_gpusvm_range_insert(gpusvm,
+					ALIGN_DOWN(fault_addr, size),
+					ALIGN_DOWN(fault_addr, size) + size);
+}
+
+/**
+ * vsvm_gpusvm_range_remove() - remove and free a range
+ * @gpusvm: the SVM state
+ * @range: the range; its device mappings must be gone (zapped by an
+ *	invalidation or by the driver)
+ *
+ * Removes the range's notifier too if it was its last range.
+ *
+ * Context: &vsvm_gpusvm.lock held.
+ */
+void vsvm_gpusvm_range_remove(struct vsvm_gpusvm *gpusvm,
+			      struct vsvm_gpusvm_range *range)
+{
+	struct vsvm_gpusvm_notifier *notifier = range->notifier;
+
+	lockdep_assert_held(&gpusvm->lock);
+	down_write(&gpusvm->notifier_lock);
+	interval_tree_remove(&range->itree, &notifier->root);
+	list_del(&range->entry);
+	range->flags.has_pages = false;
+	up_write(&gpusvm->notifier_lock);
+
+	kvfree(range->pfns);
+	if (gpusvm->ops->range_free)
+		gpusvm->ops->range_free(range);
+	else
+		kfree(range);
+
+	if (list_empty(&notifier->range_list))
+		vsvm_gpusvm_notifier_destroy(gpusvm, notifier);
+}
+
+/* hmm_range_fault() under the mmap lock, again while it says -EBUSY */
+static int vsvm_gpusvm_hmm_fault(struct vsvm_gpusvm *gpusvm,
+				 struct hmm_range *hmm_range,
+				 struct vsvm_gpusvm_ctx *ctx)
+{
+	ktime_t start = ktime_get();
+	int ret;
+
+	do {
+		if (time_after(jiffies, ctx->timeout)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		hmm_range->notifier_seq =
+			mmu_interval_read_begin(hmm_range->notifier);
+		mmap_read_lock(gpusvm->mm);
+		ret = hmm_range_fault(hmm_range);
+		mmap_read_unlock(gpusvm->mm);
+		if (ret == -EBUSY)
+			ctx->retries++;
+	} while (ret == -EBUSY);
+
+	ctx->hmm_ns += ktime_to_ns(ktime_sub(ktime_get(), start));
+	return ret;
+}
+
+/**
+ * vsvm_gpusvm_range_get_pages() - fault in the pages of a range
+ * @gpusvm: the SVM state
+ * @range: the range
+ * @ctx: the fault: access wanted, time limit; receives statistics
+ *
+ * On success the range's pages are valid until the next invalidation; the
+ * driver programs its page table under &vsvm_gpusvm.notifier_lock after
+ * checking vsvm_gpusvm_range_pages_valid(), and starts again here if they
+ * were invalidated meanwhile.
+ *
+ * Context: &vsvm_gpusvm.lock held; the caller holds a reference on the mm
+ * (mmget()).
+ * Return: 0; -EFAULT, -EPERM or -ENOMEM from hmm_range_fault(); or
+ * -ETIMEDOUT when invalidations kept it from finishing in time.
+ */
+int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
+				struct vsvm_gpusvm_range *range,
+				struct vsvm_gpusvm_ctx *ctx)
+{
+	unsigned long npages = vsvm_gpusvm_range_size(range) >> PAGE_SHIFT;
+	struct hmm_range hmm_range = {
+		.notifier = &range->notifier->notifier,
+		.start = vsvm_gpusvm_range_start(range),
+		.end = vsvm_gpusvm_range_end(range),
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (ctx->write ? HMM_PFN_REQ_WRITE : 0),
+		.dev_private_owner = gpusvm->device_private_page_owner,
+	};
+	unsigned long *pfns, *old;
+	int ret;
+
+	lockdep_assert_held(&gpusvm->lock);
+	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
+	if (!pfns)
+		return -ENOMEM;
+	hmm_range.hmm_pfns = pfns;
+
+	for (;;) {
+		ret = vsvm_gpusvm_hmm_fault(gpusvm, &hmm_range, ctx);
+		if (ret)
+			goto out_free;
+
+		down_write(&gpusvm->notifier_lock);
+		if (!mmu_interval_read_retry(hmm_range.notifier,
+					     hmm_range.notifier_seq))
+			break;
+		up_write(&gpusvm->notifier_lock);
+		ctx->retries++;
+	}
+
+	old = range->pfns;
+	range->pfns = pfns;
+	range->notifier_seq = hmm_range.notifier_seq;
+	range->flags.has_pages = true;
+	range->flags.writable = ctx->write;
+	up_write(&gpusvm->notifier_lock);
+
+	ctx->npages += npages;
+	pfns = old;
+out_free:
+	kvfree(pfns);
+	return ret;
+}
+
+/**
+ * vsvm_gpusvm_range_pages_valid() - may the device map the range's pages?
+ * @gpusvm: the SVM state
+ * @range: the range
+ *
+ * Context: &vsvm_gpusvm.notifier_lock held.
+ * Return: true if the pages got by vsvm_gpusvm_range_get_pages() have not
+ * been invalidated since.
+ */
+bool vsvm_gpusvm_range_pages_valid(struct vsvm_gpusvm *gpusvm,
+				   struct vsvm_gpusvm_range *range)
+{
+	lockdep_assert_held(&gpusvm->notifier_lock);
+	return range->flags.has_pages;
+}
+
+/**
+ * vsvm_gpusvm_range_unmap_pages() - forget the pages of a range
+ * @gpusvm: the SVM state
+ * @range: the range
+ *
+ * Called by the driver's invalidation callback once the device can no longer
+ * reach the pages.
+ *
+ * Context: &vsvm_gpusvm.notifier_lock held for writing.
+ */
+void vsvm_gpusvm_range_unmap_pages(struct vsvm_gpusvm *gpusvm,
+				   struct vsvm_gpusvm_range *range)
+{
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+	range->flags.has_pages = false;
+}
+
+/**
+ * vsvm_gpusvm_range_set_unmapped() - record that an UNMAP event hit a range
+ * @range: the range
+ * @mmu_range: the event
+ *
+ * Context: &vsvm_gpusvm.notifier_lock held for writing.
+ */
+void vsvm_gpusvm_range_set_unmapped(struct vsvm_gpusvm_range *range,
+				    const struct mmu_notifier_range *mmu_range)
+{
+	lockdep_assert_held_write(&range->gpusvm->notifier_lock);
+	range->flags.unmapped = true;
+	if (mmu_range->start > vsvm_gpusvm_range_start(range) ||
+	    mmu_range->end < vsvm_gpusvm_range_end(range))
+		range->flags.partial_unmap = true;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM vsvm
+
+#if !defined(_VSVM_TRACE_H_) || defined(TRACE_HEADER_MULTI_READ)
+#define _VSVM_TRACE_H_
+
+#include <linux/tracepoint.h>
+#include <linux/types.h>
+
+TRACE_EVENT(vsvm_fault,
+	    TP_PROTO(u32 vm_id, u64 addr, u32 access, int ret),
+	    TP_ARGS(vm_id, addr, access, ret),
+	    TP_STRUCT__entry(__field(u32, vm_id)
+			     __field(u64, addr)
+			     __field(u32, access)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->vm_id = vm_id;
+			   __entry->addr = addr;
+			   __entry->access = access;
+			   __entry->ret = ret;),
+	    TP_printk("vm=%u addr=0x%llx access=0x%x ret=%d",
+		      __entry->vm_id, __entry->addr, __entry->access,
+		      __entry->ret)
+);
+
+TRACE_EVENT(vsvm_invalidate,
+	    TP_PROTO(u32 vm_id, u64 start, u64 end, int event,
+		     unsigned long zapped),
+	    TP_ARGS(vm_id, start, end, event, zapped),
+	    TP_STRUCT__entry(__field(u32, vm_id)
+			     __field(u64, start)
+			     __field(u64, end)
+			     __field(int, event)
+			     __field(unsigned long, zapped)),
+	    TP_fast_assign(__entry->vm_id = vm_id;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->event = event;
+			   __entry->zapped = zapped;),
+	    TP_printk("vm=%u [0x%llx, 0x%llx) event=%d zapped=%lu",
+		      __entry->vm_id, __entry->start, __entry->end,
+		      __entry->event, __entry->zapped)
+);
+
+TRACE_EVENT(vsvm_bind,
+	    TP_PROTO(u32 vm_id, u64 start, u64 end, bool write),
+	    TP_ARGS(vm_id, start, end, write),
+	    TP_STRUCT__entry(__field(u32, vm_id)
+			     __field(u64, start)
+			     __field(u64, end)
+			     __field(bool, write)),
+	    TP_fast_assign(__entry->vm_id = vm_id;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->write = write;),
+	    TP_printk("vm=%u [0x%llx, 0x%llx) %s",
+		      __entry->vm_id, __entry->start, __entry->end,
+		      __entry->write ? "rw" : "ro")
+);
+
+#endif /* _VSVM_TRACE_H_ */
+
+/* This part must be outside protection */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE vsvm_trace
+#include <trace/define_trace.h>

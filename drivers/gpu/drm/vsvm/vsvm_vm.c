@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/minmax.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
+#include <uapi/drm/vsvm_drm.h>
+
+#include "vsvm_drv.h"
+#include "vsvm_vm.h"
+
+/**
+ * DOC: VMs
+ *
+ * A VM (&struct vsvm_vm) is a GPU address space that mirrors the address
+ * space of the process that created it: VM_CREATE records current->mm
+ * (mmgrab(), which keeps the mm_struct but not the address space alive) and
+ * every later operation that would touch memory through the VM - EXEC,
+ * RANGE_INFO, a user-fence WAIT, VM_DESTROY - checks that the caller runs on
+ * that same mm, and answers -EPERM otherwise.  So a child after fork(), or a
+ * process that received the file descriptor, cannot make the GPU read or
+ * write its creator's memory.  Waiting for a job by seqno touches no memory
+ * and is allowed to any holder of the file.
+ *
+ * The GPU reaches the address space only through faults, which take a
+ * temporary reference (mmget_not_zero()); once the process has exited that
+ * fails and its jobs end with -ECANCELED.  The exit itself tears down every
+ * mapping, so the notifiers zap the whole mirror and the garbage collector
+ * frees its ranges; closing the file, which exit does next, destroys the VM.
+ *
+ * Destroying a VM (VM_DESTROY or close) marks it closed, which makes its
+ * running jobs stop at their next check with -ECANCELED, waits until none is
+ * left, and then tears down the SVM state, the page table, and the mm
+ * reference.  The VM's memory goes with its last reference.
+ */
+
+static void vsvm_vm_free(struct kref *kref)
+{
+	struct vsvm_vm *vm = container_of(kref, struct vsvm_vm, refcount);
+	struct vsvm_job *job;
+	unsigned long seqno;
+
+	xa_for_each(&vm->jobs, seqno, job)
+		kfree(job);
+	xa_destroy(&vm->jobs);
+	kfree(vm);
+}
+
+/**
+ * vsvm_vm_put() - drop a reference to a VM
+ * @vm: the VM
+ */
+void vsvm_vm_put(struct vsvm_vm *vm)
+{
+	kref_put(&vm->refcount, vsvm_vm_free);
+}
+
+/**
+ * vsvm_vm_lookup() - find a VM of a file by id and take a reference
+ * @vfile: the file
+ * @id: the VM id
+ *
+ * Return: the VM, or NULL if the file has none with that id.
+ */
+struct vsvm_vm *vsvm_vm_lookup(struct vsvm_file *vfile, u32 id)
+{
+	struct vsvm_vm *vm;
+
+	xa_lock(&vfile->vms);
+	vm = xa_load(&vfile->vms, id);
+	if (vm)
+		kref_get(&vm->refcount);
+	xa_unlock(&vfile->vms);
+	return vm;
+}
+
+/**
+ * vsvm_vm_is_owner() - does the caller run in the VM's address space?
+ * @vm: the VM
+ *
+ * Return: true if current->mm is the mm the VM mirrors.
+ */
+bool vsvm_vm_is_owner(const struct vsvm_vm *vm)
+{
+	return current->mm == vm->mm;
+}
+
+static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
+{
+	struct vsvm_device *vdev = vfile->vdev;
+	struct vsvm_vm *vm;
+	int ret;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&vm->refcount);
+	vm->vdev = vdev;
+	vm->vfile = vfile;
+	vm->pid = task_tgid_nr(current);
+	vm->mm = current->mm;
+	xa_init(&vm->jobs);
+	init_waitqueue_head(&vm->wq);
+	ret = vsvm_svm_init(vm);
+	if (ret) {
+		kfree(vm);
+		return ERR_PTR(ret);
+	}
+	mmgrab(vm->mm);
+
+	mutex_lock(&vdev->vms_lock);
+	list_add_tail(&vm->dev_link, &vdev->vms);
+	mutex_unlock(&vdev->vms_lock);
+	return vm;
+}
+
+/* Stop the VM's jobs and tear down its mirror; the VM is out of its file */
+static void vsvm_vm_close(struct vsvm_vm *vm)
+{
+	struct vsvm_device *vdev = vm->vdev;
+
+	WRITE_ONCE(vm->closed, true);
+	wait_event(vm->wq, !atomic_read(&vm->active_jobs));
+
+	mutex_lock(&vdev->vms_lock);
+	list_del(&vm->dev_link);
+	mutex_unlock(&vdev->vms_lock);
+
+	vsvm_svm_fini(vm);
+	mmdrop(vm->mm);
+	/* Wake whoever still waits on the VM: its jobs are all over. */
+	wake_up_all(&vm->wq);
+}
+
+/**
+ * vsvm_vm_create_ioctl() - DRM_IOCTL_VSVM_VM_CREATE
+ * @drm: the device
+ * @data: &struct drm_vsvm_vm_create
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see &struct drm_vsvm_vm_create.
+ */
+int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct vsvm_file *vfile = file->driver_priv;
+	struct drm_vsvm_vm_create *args = data;
+	struct vsvm_vm *vm;
+	int ret, idx;
+
+	if (args->flags || args->vm_id)
+		return -EINVAL;
+	if (!current->mm)
+		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	vm = vsvm_vm_create(vfile);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
+		goto out_exit;
+	}
+	ret = xa_alloc(&vfile->vms, &vm->id, vm, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		vsvm_vm_close(vm);
+		vsvm_vm_put(vm);
+		goto out_exit;
+	}
+	args->vm_id = vm->id;
+out_exit:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/**
+ * vsvm_vm_destroy_ioctl() - DRM_IOCTL_VSVM_VM_DESTROY
+ * @drm: the device
+ * @data: &struct drm_vsvm_vm_destroy
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see &struct drm_vsvm_vm_destroy.
+ */
+int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct vsvm_file *vfile = file->driver_priv;
+	struct drm_vsvm_vm_destroy *args = data;
+	struct vsvm_vm *vm;
+	int ret = 0;
+
+	if (args->pad)
+		return -EINVAL;
+
+	xa_lock(&vfile->vms);
+	vm = xa_load(&vfile->vms, args->vm_id);
+	if (!vm)
+		ret = -ENOENT;
+	else if (!vsvm_vm_is_owner(vm))
+		ret = -EPERM;
+	else
+		__xa_erase(&vfile->vms, args->vm_id);
+	xa_unlock(&vfile->vms);
+	if (ret)
+		return ret;
+
+	vsvm_vm_close(vm);
+	vsvm_vm_put(vm);
+	return 0;
+}
+
+#define VSVM_RANGE_INFO_BATCH	512
+
+static u8 vsvm_range_info_entry(const struct vsvm_pt_xlate *xlate)
+{
+	static const u8 pte_codes[] = {
+		[VSVM_PTE_SIZE_4K] = DRM_VSVM_PTE_4K,
+		[VSVM_PTE_SIZE_64K] = DRM_VSVM_PTE_64K,
+		[VSVM_PTE_SIZE_2M] = DRM_VSVM_PTE_2M,
+	};
+	u8 state;
+
+	if (xlate->devmem)
+		state = DRM_VSVM_PAGE_VRAM;
+	else if (xlate->writable)
+		state = DRM_VSVM_PAGE_SYSTEM_RW;
+	else
+		state = DRM_VSVM_PAGE_SYSTEM_RO;
+	return state | pte_codes[xlate->size] << 4;
+}
+
+/* Describe @n pages from @addr into @entries */
+static void vsvm_range_info_fill(struct vsvm_vm *vm, u64 addr, u8 *entries,
+				 unsigned int n)
+{
+	struct vsvm_pt_xlate xlate;
+	unsigned int i;
+
+	down_read(&vm->gpusvm.notifier_lock);
+	for (i = 0; i < n; i++, addr += PAGE_SIZE)
+		entries[i] = vsvm_pt_translate(&vm->pt, addr, &xlate) ?
+			     vsvm_range_info_entry(&xlate) :
+			     DRM_VSVM_PAGE_NOT_MIRRORED;
+	up_read(&vm->gpusvm.notifier_lock);
+}
+
+static int vsvm_range_info_copy(struct vsvm_vm *vm,
+				const struct drm_vsvm_range_info *args)
+{
+	u8 __user *data = u64_to_user_ptr(args->data);
+	u64 npages = args->size >> PAGE_SHIFT, done = 0;
+	u8 *entries;
+	int ret = 0;
+
+	entries = kmalloc(VSVM_RANGE_INFO_BATCH, GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+	while (done < npages) {
+		unsigned int n = min_t(u64, npages - done,
+				       VSVM_RANGE_INFO_BATCH);
+
+		/* Not under the notifier lock: copying out may fault. */
+		vsvm_range_info_fill(vm, args->start + (done << PAGE_SHIFT),
+				     entries, n);
+		if (copy_to_user(data + done, entries, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(entries);
+	return ret;
+}
+
+static int vsvm_range_info_validate(const struct drm_vsvm_range_info *args)
+{
+	u64 end;
+
+	if (args->flags || !PAGE_ALIGNED(args->start) ||
+	    !PAGE_ALIGNED(args->size) || !args->size ||
+	    args->size > DRM_VSVM_RANGE_INFO_MAX_SIZE ||
+	    check_add_overflow(args->start, args->size, &end))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vsvm_range_info_ioctl() - DRM_IOCTL_VSVM_RANGE_INFO
+ * @drm: the device
+ * @data: &struct drm_vsvm_range_info
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see &struct drm_vsvm_range_info.
+ */
+int vsvm_range_info_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_vsvm_range_info *args = data;
+	struct vsvm_vm *vm;
+	int ret, idx;
+
+	ret = vsvm_range_info_validate(args);
+	if (ret)
+		return ret;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
+	if (!vm) {
+		ret = -ENOENT;
+		goto out_exit;
+	}
+	if (vsvm_vm_is_owner(vm))
+		ret = vsvm_range_info_copy(vm, args);
+	else
+		ret = -EPERM;
+	vsvm_vm_put(vm);
+out_exit:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/**
+ * vsvm_file_open() - the driver's part of opening a file
+ * @drm: the device
+ * @file: the new file
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct vsvm_file *vfile;
+
+	vfile = kzalloc(sizeof(*vfile), GFP_KERNEL_ACCOUNT);
+	if (!vfile)
+		return -ENOMEM;
+	vfile->vdev = to_vsvm_device(drm);
+	xa_init_flags(&vfile->vms, XA_FLAGS_ALLOC1);
+	file->driver_priv = vfile;
+	return 0;
+}
+
+/**
+ * vsvm_file_postclose() - destroy the VMs of a file being closed
+ * @drm: the device
+ * @file: the file
+ */
+void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct vsvm_file *vfile = file->driver_priv;
+	struct vsvm_vm *vm;
+	unsigned long id;
+
+	xa_for_each(&vfile->vms, id, vm) {
+		xa_erase(&vfile->vms, id);
+		vsvm_vm_close(vm);
+		vsvm_vm_put(vm);
+	}
+	xa_destroy(&vfile->vms);
+	kfree(vfile);
+}
+
+/**
+ * vsvm_file_show_fdinfo() - the driver's keys of /proc/PID/fdinfo/FD
+ * @p: the printer
+ * @file: the file
+ *
+ * Prints the standard ``drm-engine-<engine>`` key: the time the file's jobs
+ * have run on each engine, in nanoseconds.
+ */
+void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	struct vsvm_file *vfile = file->driver_priv;
+	u32 i;
+
+	for (i = 0; i < vfile->vdev->config.num_engines; i++)
+		drm_printf(p, "drm-engine-engine%u:\t%llu ns\n", i,
+			   (u64)atomic64_read(&vfile->engine_ns[i]));
+}

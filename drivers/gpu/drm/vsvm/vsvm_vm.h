@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#ifndef _VSVM_VM_H_
+#define _VSVM_VM_H_
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "vsvm_gpusvm.h"
+#include "vsvm_pt.h"
+
+struct drm_device;
+struct drm_file;
+struct mm_struct;
+struct vsvm_device;
+struct vsvm_engine;
+struct vsvm_file;
+
+/**
+ * struct vsvm_vm - a GPU address space mirroring one process
+ *
+ * Created by VM_CREATE, bound to the creating process's mm for its whole
+ * life.  References are held by the file's VM table (until VM_DESTROY or
+ * close), by ioctls that use it, and by its jobs.
+ */
+struct vsvm_vm {
+	/** @refcount: the VM is freed when it drops to zero */
+	struct kref refcount;
+	/** @vdev: the device */
+	struct vsvm_device *vdev;
+	/** @vfile: the file that created the VM; outlives the VM's jobs */
+	struct vsvm_file *vfile;
+	/** @id: the VM's id in @vfile; constant */
+	u32 id;
+	/** @pid: thread group of the creator, for debugfs; constant */
+	pid_t pid;
+	/** @mm: the mirrored address space, held with mmgrab(); constant */
+	struct mm_struct *mm;
+	/** @gpusvm: the SVM state (ranges, notifiers, locks) */
+	struct vsvm_gpusvm gpusvm;
+	/**
+	 * @pt: the GPU page table, protected by @gpusvm.notifier_lock
+	 */
+	struct vsvm_pt pt;
+	/** @gc_lock: protects @gc_list; taken inside the notifier lock */
+	spinlock_t gc_lock;
+	/**
+	 * @gc_list: unmapped ranges (&struct vsvm_svm_range.gc_link) waiting
+	 * for the garbage collector; protected by @gc_lock
+	 */
+	struct list_head gc_list;
+	/** @gc_work: runs the garbage collector outside of faults */
+	struct work_struct gc_work;
+	/**
+	 * @jobs: jobs that have not completed successfully, by seqno: the
+	 * pending ones and the failed ones, whose error WAIT reports.  The
+	 * xarray's lock protects it, @last_seqno and each job's state.
+	 */
+	struct xarray jobs;
+	/** @last_seqno: seqno of the latest job; under the @jobs lock */
+	u64 last_seqno;
+	/** @active_jobs: jobs queued or running */
+	atomic_t active_jobs;
+	/**
+	 * @wq: woken when a job ends and after each STORE or ATOMIC, for
+	 * WAIT and for closing
+	 */
+	wait_queue_head_t wq;
+	/** @closed: set once by close; jobs then stop; READ_ONCE() */
+	bool closed;
+	/** @dev_link: link in &vsvm_device.vms, under its lock */
+	struct list_head dev_link;
+};
+
+/**
+ * enum vsvm_job_state - where a job is
+ * @VSVM_JOB_PENDING: queued or running
+ * @VSVM_JOB_FAILED: ended with an error (a job that succeeds is freed)
+ */
+enum vsvm_job_state {
+	VSVM_JOB_PENDING,
+	VSVM_JOB_FAILED,
+};
+
+#define VSVM_TLB_ENTRIES	8
+
+/**
+ * struct vsvm_tlb - the translations an engine caches while it runs a job
+ *
+ * Direct-mapped by virtual page number.  An entry is used only while the
+ * notifier lock is held for reading and only if its generation equals
+ * &vsvm_pt.tlb_gen, so an invalidation (which raises the generation under
+ * the lock held for writing) shoots all of them down.
+ */
+struct vsvm_tlb {
+	/** @entry: the cached translations */
+	struct {
+		/** @entry.vpn: virtual page number */
+		u64 vpn;
+		/** @entry.gen: &vsvm_pt.tlb_gen when it was filled */
+		u64 gen;
+		/** @entry.pfn: the page frame */
+		unsigned long pfn;
+		/** @entry.writable: writes allowed */
+		bool writable;
+		/** @entry.valid: the entry holds a translation */
+		bool valid;
+	} entry[VSVM_TLB_ENTRIES];
+};
+
+/**
+ * struct vsvm_job - one batch submitted by EXEC
+ */
+struct vsvm_job {
+	/** @work: runs the job on its engine's workqueue */
+	struct work_struct work;
+	/** @vm: the VM, referenced while the job runs */
+	struct vsvm_vm *vm;
+	/** @engine: the engine that runs it */
+	struct vsvm_engine *engine;
+	/** @seqno: the job's number in @vm */
+	u64 seqno;
+	/** @batch_addr: address of the batch */
+	u64 batch_addr;
+	/** @batch_size: bytes of the batch */
+	u32 batch_size;
+	/** @cmd_offset: offset of the command being run */
+	u32 cmd_offset;
+	/** @deadline: jiffies after which the job is stopped */
+	unsigned long deadline;
+	/** @state: &enum vsvm_job_state, under the lock of &vsvm_vm.jobs */
+	enum vsvm_job_state state;
+	/** @error: positive errno of a failed job */
+	u32 error;
+	/** @fault_access: DRM_VSVM_ACCESS_* of the fault that ended it */
+	u32 fault_access;
+	/** @fault_addr: address of the fault that ended it */
+	u64 fault_addr;
+	/** @tlb: the engine's TLB while the job runs */
+	struct vsvm_tlb tlb;
+};
+
+/* vsvm_vm.c */
+struct vsvm_vm *vsvm_vm_lookup(struct vsvm_file *vfile, u32 id);
+void vsvm_vm_put(struct vsvm_vm *vm);
+bool vsvm_vm_is_owner(const struct vsvm_vm *vm);
+int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+int vsvm_range_info_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+
+/* vsvm_svm.c */
+int vsvm_svm_init(struct vsvm_vm *vm);
+void vsvm_svm_fini(struct vsvm_vm *vm);
+int vsvm_svm_handle_fault(struct vsvm_vm *vm, u64 addr, u32 access,
+			  unsigned long deadline);
+void vsvm_svm_gc_work(struct work_struct *work);
+
+/* vsvm_engine.c */
+int vsvm_engine_run_batch(struct vsvm_job *job);
+
+/* vsvm_exec.c */
+int vsvm_exec_ioctl(struct drm_device *drm, void *data,
+		    struct drm_file *file);
+int vsvm_wait_ioctl(struct drm_device *drm, void *data,
+		    struct drm_file *file);
+int vsvm_job_check(struct vsvm_job *job);
+
+#endif /* _VSVM_VM_H_ */
