@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -190,5 +191,143 @@ int vsvm_query_device(struct vsvm_device *dev,
 	memset(info, 0, sizeof(*info));
 	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_QUERY, &query))
 		return -errno;
+	return 0;
+}
+
+int vsvm_vm_create(struct vsvm_device *dev, uint32_t *vm_id)
+{
+	struct drm_vsvm_vm_create args = { 0 };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_VM_CREATE, &args))
+		return -errno;
+	*vm_id = args.vm_id;
+	return 0;
+}
+
+int vsvm_vm_destroy(struct vsvm_device *dev, uint32_t vm_id)
+{
+	struct drm_vsvm_vm_destroy args = { .vm_id = vm_id };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_VM_DESTROY, &args))
+		return -errno;
+	return 0;
+}
+
+int vsvm_exec(struct vsvm_device *dev, uint32_t vm_id, uint32_t engine,
+	      const struct vsvm_batch *batch, uint64_t *seqno)
+{
+	struct drm_vsvm_exec args = {
+		.vm_id = vm_id,
+		.engine = engine,
+		.batch_addr = vsvm_ptr(vsvm_batch_data(batch)),
+		/* The builder never exceeds DRM_VSVM_BATCH_MAX_SIZE. */
+		.batch_size = (uint32_t)vsvm_batch_size(batch),
+	};
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_EXEC, &args))
+		return -errno;
+	if (seqno)
+		*seqno = args.seqno;
+	return 0;
+}
+
+int64_t vsvm_deadline_ns(int64_t relative_ns)
+{
+	struct timespec now;
+	int64_t now_ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	if (relative_ns > 0 && now_ns > VSVM_DEADLINE_NEVER - relative_ns)
+		return VSVM_DEADLINE_NEVER;
+	return now_ns + relative_ns;
+}
+
+/*
+ * One DRM_IOCTL_VSVM_WAIT.  drmIoctl() repeats it when a signal interrupts
+ * it, which is right because the deadline is absolute.
+ */
+static int vsvm_wait(struct vsvm_device *dev, struct drm_vsvm_wait *args,
+		     struct drm_vsvm_wait *out)
+{
+	int ret;
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_WAIT, args)) {
+		ret = -errno;
+		if (ret == -ETIME)
+			args->status = DRM_VSVM_WAIT_STATUS_TIMEOUT;
+	} else {
+		switch (args->status) {
+		case DRM_VSVM_WAIT_STATUS_DONE:
+			ret = 0;
+			break;
+		case DRM_VSVM_WAIT_STATUS_GPU_ERROR:
+			ret = -EIO;
+			break;
+		case DRM_VSVM_WAIT_STATUS_TIMEOUT:
+			ret = -ETIME;
+			break;
+		default:
+			ret = -EPROTO;
+			break;
+		}
+	}
+	if (out)
+		*out = *args;
+	return ret;
+}
+
+int vsvm_wait_job(struct vsvm_device *dev, uint32_t vm_id, uint64_t seqno,
+		  int64_t deadline_ns, struct drm_vsvm_wait *out)
+{
+	struct drm_vsvm_wait args = {
+		.vm_id = vm_id,
+		.seqno = seqno,
+		.timeout_ns = deadline_ns,
+	};
+
+	return vsvm_wait(dev, &args, out);
+}
+
+int vsvm_wait_fence(struct vsvm_device *dev, uint32_t vm_id,
+		    const volatile uint64_t *addr, uint64_t value,
+		    uint64_t mask, uint32_t op, int64_t deadline_ns)
+{
+	struct drm_vsvm_wait args = {
+		.vm_id = vm_id,
+		.flags = DRM_VSVM_WAIT_USER_FENCE,
+		.addr = vsvm_ptr(addr),
+		.value = value,
+		.mask = mask,
+		.op = op,
+		.timeout_ns = deadline_ns,
+	};
+
+	return vsvm_wait(dev, &args, NULL);
+}
+
+#define VSVM_RANGE_PAGE_SIZE	4096ull
+
+int vsvm_range_info(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		    uint64_t size, uint8_t *entries)
+{
+	struct drm_vsvm_range_info args = { .vm_id = vm_id };
+	uint64_t chunk;
+
+	if (!size || (start | size) % VSVM_RANGE_PAGE_SIZE ||
+	    size - 1 > UINT64_MAX - start)
+		return -EINVAL;
+	while (size) {
+		chunk = size < DRM_VSVM_RANGE_INFO_MAX_SIZE ?
+			size : DRM_VSVM_RANGE_INFO_MAX_SIZE;
+		args.start = start;
+		args.size = chunk;
+		args.data = vsvm_ptr(entries);
+		if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_RANGE_INFO, &args))
+			return -errno;
+		start += chunk;
+		size -= chunk;
+		entries += chunk / VSVM_RANGE_PAGE_SIZE;
+	}
 	return 0;
 }

@@ -35,6 +35,35 @@ static void print_page_sizes(uint64_t sizes)
 	printf(" (0x%" PRIx64 ")\n", sizes);
 }
 
+static void print_features(uint64_t features)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+		{ DRM_VSVM_FEATURE_SVM, "svm" },
+	};
+	uint64_t unknown = features;
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (features & names[i].bit) {
+			printf("%s%s", sep, names[i].name);
+			sep = " ";
+			unknown &= ~names[i].bit;
+		}
+	}
+	/* Bits added by a newer kernel are shown by number. */
+	for (i = 0; i < 64; i++) {
+		if (unknown & (1ULL << i)) {
+			printf("%sbit%zu", sep, i);
+			sep = " ";
+		}
+	}
+	printf("%s(0x%" PRIx64 ")\n", features ? " " : "none ", features);
+}
+
 static int print_device(unsigned int index)
 {
 	struct drm_vsvm_query_device info;
@@ -62,7 +91,8 @@ static int print_device(unsigned int index)
 	       (unsigned long long)info.vram_size >> 20);
 	printf("  GPU pages:     ");
 	print_page_sizes(info.page_sizes);
-	printf("  features:      0x%llx\n", (unsigned long long)info.features);
+	printf("  features:      ");
+	print_features(info.features);
 	vsvm_device_close(dev);
 	return 0;
 }
