@@ -43,7 +43,7 @@ main()
 			[[ $line =~ ^\ +:([a-z-]+):\ *(.*)$ ]] || continue
 			opt=${BASH_REMATCH[1]}
 			value=${BASH_REMATCH[2]}
-			render "$file" "$opt" "$value" | grep -q '[[:alnum:]]' ||
+			render "$file" "$opt" "$value" | grep '[[:alnum:]]' > /dev/null ||
 				echo "vsvm.rst: '$opt: $value' of ${file#"$VSVM_REPO"/} renders nothing"
 			;;
 		esac

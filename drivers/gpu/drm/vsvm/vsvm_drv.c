@@ -40,15 +40,40 @@
 /**
  * DOC: Locking
  *
- * The device layer takes no lock of its own.  A &struct vsvm_device is
- * written only by probe, before drm_dev_register() publishes it, and is
- * read-only from then on.  What can change under an ioctl is the device's
- * presence: remove calls drm_dev_unplug(), and every ioctl that touches the
- * device brackets that work with drm_dev_enter()/drm_dev_exit(), answering
- * -ENODEV once the device is gone.  drm_dev_unplug() waits for those
- * sections to end, so no ioctl runs on a device whose remove has finished.
- * The memory of the device is freed with the last reference to the DRM
- * device (devm/drmm), which an open file holds.
+ * The locks, outermost first.  A lock may be taken while holding only locks
+ * above it in this list:
+ *
+ * 1. &vsvm_device.vms_lock (mutex): the device's list of VMs, for debugfs.
+ * 2. &vsvm_gpusvm.lock (mutex, one per VM), the SVM lock: serialises GPU
+ *    fault handling, the garbage collector and teardown of one VM, and with
+ *    them every creation and removal of ranges and notifiers.  Held across
+ *    hmm_range_fault(), so it is taken outside the mmap lock.
+ * 3. &mm_struct.mmap_lock (read): VMA lookups and hmm_range_fault().  Core
+ *    mm also calls the notifiers with it held (munmap, mprotect, ...).
+ * 4. &vsvm_gpusvm.notifier_lock (rw_semaphore, one per VM), the notifier
+ *    lock: protects the GPU page table, the validity of the ranges' pages
+ *    and the range and notifier trees.  The invalidation callback holds it
+ *    for writing, and so does every page-table update; engines hold it for
+ *    reading from translating an address to the end of the access.  The
+ *    callback can run inside memory reclaim, so no memory is allocated under
+ *    this lock (page tables are allocated before it is taken), and lockdep is
+ *    told so when each VM is created.
+ * 5. &vsvm_vm.gc_lock (spinlock) and the xarray locks of &vsvm_vm.jobs and
+ *    &vsvm_file.vms: leaves.
+ *
+ * The device's own fields are written by probe, before drm_dev_register()
+ * publishes it, and are read-only from then on.  What can change under an
+ * ioctl is the device's presence: remove calls drm_dev_unplug(), and every
+ * ioctl that touches the device brackets that work with
+ * drm_dev_enter()/drm_dev_exit(), answering -ENODEV once the device is gone.
+ * Engines and their workqueues live until the DRM device is released, after
+ * the last file is closed; closing a file destroys its VMs, which waits for
+ * their jobs.
+ *
+ * No lock is held while an engine waits for its GPU fault to be serviced,
+ * and the CPU fault path (migrate_to_ram, in a later version) takes none of
+ * vsvm's locks, so a CPU and the GPU faulting on the same memory cannot
+ * deadlock; races are settled by the notifier sequence and a retry.
  *
  * Module parameters are read once, by module init, and copied into each
  * device's configuration; nothing reads them afterwards.
