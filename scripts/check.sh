@@ -87,6 +87,14 @@ main()
 	else
 		record FAIL "userspace and IGT build"
 	fi
+	if vsvm_phase "libvsvm batch test" \
+		make -s -C "$VSVM_REPO/userspace" OUT="$BUILD/userspace" test \
+		> "$OUT/batch-test.txt" 2>&1; then
+		record PASS "libvsvm batch builder test"
+	else
+		record FAIL "libvsvm batch builder test"
+		sed 's/^/    /' "$OUT/batch-test.txt" >&2
+	fi
 	if vsvm_phase "IGT runner self-test" \
 		"$VSVM_REPO/scripts/igt_runner_selftest.sh" "$BUILD/igt" \
 		> "$OUT/runner-selftest.txt" 2>&1; then

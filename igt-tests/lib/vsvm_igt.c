@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -164,4 +165,750 @@ int vsvm_igt_reload(const char *options)
 {
 	igt_assert_eq(igt_kmod_unload(VSVM_IGT_MODULE, 0), 0);
 	return igt_kmod_load(VSVM_IGT_MODULE, options);
+}
+
+/**
+ * vsvm_require_svm() - skip unless the device executes batches on the
+ * process's memory
+ * @fd: a vsvm device
+ *
+ * Returns: the device's number of engines.
+ */
+unsigned int vsvm_require_svm(int fd)
+{
+	struct drm_vsvm_query_device info;
+
+	vsvm_query_device(fd, &info);
+	igt_require_f(info.features & DRM_VSVM_FEATURE_SVM,
+		      "the device has no DRM_VSVM_FEATURE_SVM\n");
+	igt_assert_lt(0, (int)info.num_engines);
+	return info.num_engines;
+}
+
+/**
+ * vsvm_now_ns() - the time, as WAIT counts it
+ *
+ * Returns: CLOCK_MONOTONIC now, in nanoseconds.
+ */
+int64_t vsvm_now_ns(void)
+{
+	struct timespec ts;
+
+	igt_assert_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/**
+ * vsvm_deadline_ns() - a deadline for &drm_vsvm_wait.timeout_ns
+ * @timeout_ms: milliseconds from now
+ *
+ * Returns: the absolute CLOCK_MONOTONIC time @timeout_ms from now, in ns.
+ */
+int64_t vsvm_deadline_ns(unsigned int timeout_ms)
+{
+	return vsvm_now_ns() + (int64_t)timeout_ms * 1000000ll;
+}
+
+/* Runs an ioctl; 0 or a negative errno value. */
+static int vsvm_ioctl(int fd, unsigned long request, void *arg)
+{
+	if (igt_ioctl(fd, request, arg))
+		return -errno;
+	errno = 0;
+	return 0;
+}
+
+/**
+ * __vsvm_vm_create() - DRM_IOCTL_VSVM_VM_CREATE
+ * @fd: a vsvm device
+ * @create: the argument, updated by the kernel
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_vm_create(int fd, struct drm_vsvm_vm_create *create)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_VM_CREATE, create);
+}
+
+/**
+ * vsvm_vm_create() - create a VM mirroring the calling process
+ * @fd: a vsvm device
+ *
+ * Returns: the VM's id.
+ */
+uint32_t vsvm_vm_create(int fd)
+{
+	struct drm_vsvm_vm_create create = {};
+
+	igt_assert_eq(__vsvm_vm_create(fd, &create), 0);
+	igt_assert_neq(create.vm_id, 0);
+	return create.vm_id;
+}
+
+/**
+ * __vsvm_vm_destroy() - DRM_IOCTL_VSVM_VM_DESTROY
+ * @fd: a vsvm device
+ * @destroy: the argument
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_vm_destroy(int fd, struct drm_vsvm_vm_destroy *destroy)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_VM_DESTROY, destroy);
+}
+
+/**
+ * vsvm_vm_destroy() - destroy a VM, asserting success
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ */
+void vsvm_vm_destroy(int fd, uint32_t vm_id)
+{
+	struct drm_vsvm_vm_destroy destroy = { .vm_id = vm_id };
+
+	igt_assert_eq(__vsvm_vm_destroy(fd, &destroy), 0);
+}
+
+/**
+ * vsvm_batch_init() - start an empty batch in @buf
+ * @batch: the batch
+ * @buf: where the commands go, 8-byte aligned
+ * @capacity: size of @buf in bytes
+ */
+void vsvm_batch_init(struct vsvm_batch *batch, void *buf, uint32_t capacity)
+{
+	igt_assert(((uintptr_t)buf & 7) == 0);
+	batch->buf = buf;
+	batch->capacity = capacity;
+	batch->size = 0;
+}
+
+/**
+ * vsvm_batch_reset() - empty the batch, to write a new one in its buffer
+ * @batch: the batch, whose jobs must all have ended
+ */
+void vsvm_batch_reset(struct vsvm_batch *batch)
+{
+	batch->size = 0;
+}
+
+/**
+ * vsvm_batch_emit() - reserve room for a command
+ * @batch: the batch
+ * @size: bytes, a multiple of 8
+ *
+ * Returns: the zeroed room, for the caller to fill in (possibly with a
+ * malformed command).
+ */
+void *vsvm_batch_emit(struct vsvm_batch *batch, uint32_t size)
+{
+	void *cmd;
+
+	igt_assert_eq(size % 8, 0);
+	igt_assert_f(size <= batch->capacity - batch->size,
+		     "batch full: %u + %u > %u bytes\n", batch->size, size,
+		     batch->capacity);
+	cmd = batch->buf + batch->size;
+	memset(cmd, 0, size);
+	batch->size += size;
+	return cmd;
+}
+
+/* The offset of @cmd, which vsvm_batch_emit() just returned. */
+static uint32_t vsvm_batch_offset(const struct vsvm_batch *batch,
+				  const void *cmd)
+{
+	return (const uint8_t *)cmd - batch->buf;
+}
+
+/**
+ * vsvm_batch_nop() - append a NOP
+ * @batch: the batch
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_nop(struct vsvm_batch *batch)
+{
+	struct drm_vsvm_cmd_nop *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_NOP;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+static uint32_t vsvm_batch_store(struct vsvm_batch *batch, uint32_t flags,
+				 uint64_t addr, uint64_t value)
+{
+	struct drm_vsvm_cmd_store *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_STORE;
+	cmd->header.flags = flags;
+	cmd->addr = addr;
+	cmd->value = value;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+/**
+ * vsvm_batch_store32() - append a 32-bit STORE
+ * @batch: the batch
+ * @addr: where, 4-byte aligned
+ * @value: what
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_store32(struct vsvm_batch *batch, uint64_t addr,
+			    uint32_t value)
+{
+	return vsvm_batch_store(batch, 0, addr, value);
+}
+
+/**
+ * vsvm_batch_store64() - append a 64-bit STORE
+ * @batch: the batch
+ * @addr: where, 8-byte aligned
+ * @value: what
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_store64(struct vsvm_batch *batch, uint64_t addr,
+			    uint64_t value)
+{
+	return vsvm_batch_store(batch, DRM_VSVM_STORE_64BIT, addr, value);
+}
+
+/**
+ * vsvm_batch_fill() - append a FILL
+ * @batch: the batch
+ * @addr: start, 4-byte aligned
+ * @size: bytes, a multiple of 4
+ * @pattern: the 32-bit word to repeat
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_fill(struct vsvm_batch *batch, uint64_t addr,
+			 uint64_t size, uint32_t pattern)
+{
+	struct drm_vsvm_cmd_fill *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_FILL;
+	cmd->addr = addr;
+	cmd->size = size;
+	cmd->pattern = pattern;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+/**
+ * vsvm_batch_copy() - append a COPY
+ * @batch: the batch
+ * @dst: destination
+ * @src: source
+ * @size: bytes
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_copy(struct vsvm_batch *batch, uint64_t dst,
+			 uint64_t src, uint64_t size)
+{
+	struct drm_vsvm_cmd_copy *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_COPY;
+	cmd->dst = dst;
+	cmd->src = src;
+	cmd->size = size;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+/**
+ * vsvm_batch_blit_copy() - append a BLIT2D that copies a rectangle
+ * @batch: the batch
+ * @dst: first destination pixel
+ * @dst_pitch: bytes between destination rows
+ * @src: first source pixel
+ * @src_pitch: bytes between source rows
+ * @width: pixels per row
+ * @height: rows
+ * @cpp: bytes per pixel
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_blit_copy(struct vsvm_batch *batch,
+			      uint64_t dst, uint32_t dst_pitch,
+			      uint64_t src, uint32_t src_pitch,
+			      uint32_t width, uint32_t height, uint32_t cpp)
+{
+	struct drm_vsvm_cmd_blit2d *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_BLIT2D;
+	cmd->dst = dst;
+	cmd->src = src;
+	cmd->dst_pitch = dst_pitch;
+	cmd->src_pitch = src_pitch;
+	cmd->width = width;
+	cmd->height = height;
+	cmd->cpp = cpp;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+/**
+ * vsvm_batch_blit_fill() - append a BLIT2D that fills a rectangle
+ * @batch: the batch
+ * @dst: first destination pixel
+ * @dst_pitch: bytes between destination rows
+ * @width: pixels per row
+ * @height: rows
+ * @cpp: bytes per pixel
+ * @color: the pixel value (its low @cpp bytes)
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_blit_fill(struct vsvm_batch *batch,
+			      uint64_t dst, uint32_t dst_pitch,
+			      uint32_t width, uint32_t height, uint32_t cpp,
+			      uint32_t color)
+{
+	struct drm_vsvm_cmd_blit2d *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_BLIT2D;
+	cmd->header.flags = DRM_VSVM_BLIT2D_FILL;
+	cmd->dst = dst;
+	cmd->dst_pitch = dst_pitch;
+	cmd->width = width;
+	cmd->height = height;
+	cmd->cpp = cpp;
+	cmd->color = color;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+/**
+ * vsvm_batch_atomic() - append an ATOMIC
+ * @batch: the batch
+ * @op: DRM_VSVM_ATOMIC_ADD, ...
+ * @flags: DRM_VSVM_ATOMIC_64BIT and DRM_VSVM_ATOMIC_RETURN
+ * @addr: the word
+ * @operand: the operand
+ * @compare: the expected value of a CMPXCHG, else 0
+ * @return_addr: where the old value goes with DRM_VSVM_ATOMIC_RETURN, else 0
+ *
+ * Returns: the command's byte offset in the batch.
+ */
+uint32_t vsvm_batch_atomic(struct vsvm_batch *batch, uint32_t op,
+			   uint32_t flags, uint64_t addr, uint64_t operand,
+			   uint64_t compare, uint64_t return_addr)
+{
+	struct drm_vsvm_cmd_atomic *cmd = vsvm_batch_emit(batch, sizeof(*cmd));
+
+	cmd->header.opcode = DRM_VSVM_OP_ATOMIC;
+	cmd->header.flags = flags;
+	cmd->op = op;
+	cmd->addr = addr;
+	cmd->operand = operand;
+	cmd->compare = compare;
+	cmd->return_addr = return_addr;
+	return vsvm_batch_offset(batch, cmd);
+}
+
+/**
+ * __vsvm_exec() - DRM_IOCTL_VSVM_EXEC
+ * @fd: a vsvm device
+ * @exec: the argument, updated by the kernel
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_exec(int fd, struct drm_vsvm_exec *exec)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_EXEC, exec);
+}
+
+/**
+ * vsvm_exec() - submit @batch, asserting that the kernel accepts it
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @engine: the engine
+ * @batch: the batch, which must stay untouched until the job has ended
+ *
+ * Returns: the job's seqno.
+ */
+uint64_t vsvm_exec(int fd, uint32_t vm_id, uint32_t engine,
+		   const struct vsvm_batch *batch)
+{
+	struct drm_vsvm_exec exec = {
+		.vm_id = vm_id,
+		.engine = engine,
+		.batch_addr = to_user_pointer(batch->buf),
+		.batch_size = batch->size,
+	};
+
+	igt_assert_eq(__vsvm_exec(fd, &exec), 0);
+	igt_assert(exec.seqno != 0);
+	return exec.seqno;
+}
+
+/**
+ * __vsvm_wait() - DRM_IOCTL_VSVM_WAIT
+ * @fd: a vsvm device
+ * @wait: the argument, updated by the kernel
+ *
+ * Returns: 0 or a negative errno value (-ETIME on timeout, with @wait's
+ * status set to DRM_VSVM_WAIT_STATUS_TIMEOUT).
+ */
+int __vsvm_wait(int fd, struct drm_vsvm_wait *wait)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_WAIT, wait);
+}
+
+/**
+ * __vsvm_wait_job() - wait for job @seqno of VM @vm_id
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @seqno: the job
+ * @deadline_ns: absolute CLOCK_MONOTONIC deadline
+ * @out: the kernel's answer
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno,
+		    int64_t deadline_ns, struct drm_vsvm_wait *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->vm_id = vm_id;
+	out->seqno = seqno;
+	out->timeout_ns = deadline_ns;
+	return __vsvm_wait(fd, out);
+}
+
+/**
+ * __vsvm_wait_fence() - wait until (*@addr & @mask) @op (@value & @mask)
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @addr: the user fence, a 64-bit word
+ * @op: DRM_VSVM_WAIT_EQ, ...
+ * @value: the value to compare with
+ * @mask: the bits compared
+ * @deadline_ns: absolute CLOCK_MONOTONIC deadline
+ * @out: the kernel's answer
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_wait_fence(int fd, uint32_t vm_id, uint64_t addr, uint32_t op,
+		      uint64_t value, uint64_t mask, int64_t deadline_ns,
+		      struct drm_vsvm_wait *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->vm_id = vm_id;
+	out->flags = DRM_VSVM_WAIT_USER_FENCE;
+	out->addr = addr;
+	out->op = op;
+	out->value = value;
+	out->mask = mask;
+	out->timeout_ns = deadline_ns;
+	return __vsvm_wait(fd, out);
+}
+
+/* Logs a job's end, at @level: for the log of a failing test. */
+static void vsvm_wait_describe(enum igt_log_level level, int ret,
+			       const struct drm_vsvm_wait *wait)
+{
+	igt_log(IGT_LOG_DOMAIN, level,
+		"wait for job %llu: %d, status %u error %u fault_addr %#llx fault_access %#x error_offset %u\n",
+		(unsigned long long)wait->seqno, ret, wait->status,
+		wait->error, (unsigned long long)wait->fault_addr,
+		wait->fault_access, wait->error_offset);
+}
+
+/**
+ * vsvm_wait_job() - wait for a job, asserting that it completed
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @seqno: the job
+ */
+void vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno)
+{
+	struct drm_vsvm_wait wait;
+	int ret;
+
+	ret = __vsvm_wait_job(fd, vm_id, seqno,
+			      vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), &wait);
+	if (ret || wait.status != DRM_VSVM_WAIT_STATUS_DONE)
+		vsvm_wait_describe(IGT_LOG_INFO, ret, &wait);
+	igt_assert_eq(ret, 0);
+	igt_assert_eq_u32(wait.status, DRM_VSVM_WAIT_STATUS_DONE);
+	igt_assert_eq_u32(wait.error, 0);
+}
+
+/**
+ * vsvm_wait_job_error() - wait for a job, asserting that it failed
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @seqno: the job
+ *
+ * Returns: the kernel's answer, for the test to check the error.
+ */
+struct drm_vsvm_wait vsvm_wait_job_error(int fd, uint32_t vm_id,
+					 uint64_t seqno)
+{
+	struct drm_vsvm_wait wait;
+	int ret;
+
+	ret = __vsvm_wait_job(fd, vm_id, seqno,
+			      vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), &wait);
+	vsvm_wait_describe(ret || wait.status !=
+			   DRM_VSVM_WAIT_STATUS_GPU_ERROR ?
+			   IGT_LOG_INFO : IGT_LOG_DEBUG, ret, &wait);
+	igt_assert_eq(ret, 0);
+	igt_assert_eq_u32(wait.status, DRM_VSVM_WAIT_STATUS_GPU_ERROR);
+	return wait;
+}
+
+/**
+ * vsvm_assert_gpu_error() - check the error a job ended with
+ * @wait: the answer of a job wait, status DRM_VSVM_WAIT_STATUS_GPU_ERROR
+ * @error: the expected positive errno
+ * @fault_addr: the expected fault address, or VSVM_ANY_ADDR
+ * @fault_access: the expected DRM_VSVM_ACCESS_* bits, or VSVM_ANY_U32
+ * @error_offset: the expected offset of the failing command, or VSVM_ANY_U32
+ */
+void vsvm_assert_gpu_error(const struct drm_vsvm_wait *wait, uint32_t error,
+			   uint64_t fault_addr, uint32_t fault_access,
+			   uint32_t error_offset)
+{
+	igt_assert_eq_u32(wait->status, DRM_VSVM_WAIT_STATUS_GPU_ERROR);
+	igt_assert_eq_u32(wait->error, error);
+	if (fault_addr != VSVM_ANY_ADDR)
+		igt_assert_eq_u64(wait->fault_addr, fault_addr);
+	if (fault_access != VSVM_ANY_U32)
+		igt_assert_eq_u32(wait->fault_access, fault_access);
+	if (error_offset != VSVM_ANY_U32)
+		igt_assert_eq_u32(wait->error_offset, error_offset);
+}
+
+/**
+ * vsvm_run() - submit @batch and wait for it to complete
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @engine: the engine
+ * @batch: the batch
+ */
+void vsvm_run(int fd, uint32_t vm_id, uint32_t engine,
+	      const struct vsvm_batch *batch)
+{
+	vsvm_wait_job(fd, vm_id, vsvm_exec(fd, vm_id, engine, batch));
+}
+
+/**
+ * vsvm_run_error() - submit @batch and wait for it to fail
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @engine: the engine
+ * @batch: the batch
+ *
+ * Returns: the kernel's answer, for the test to check the error.
+ */
+struct drm_vsvm_wait vsvm_run_error(int fd, uint32_t vm_id, uint32_t engine,
+				    const struct vsvm_batch *batch)
+{
+	return vsvm_wait_job_error(fd, vm_id,
+				   vsvm_exec(fd, vm_id, engine, batch));
+}
+
+/**
+ * __vsvm_range_info() - DRM_IOCTL_VSVM_RANGE_INFO
+ * @fd: a vsvm device
+ * @info: the argument
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_range_info(int fd, struct drm_vsvm_range_info *info)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_RANGE_INFO, info);
+}
+
+/**
+ * vsvm_range_info() - how the GPU maps each page of [@start, @start + @size)
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB
+ * @data: receives one byte per page
+ */
+void vsvm_range_info(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
+		     uint8_t *data)
+{
+	struct drm_vsvm_range_info info = {
+		.vm_id = vm_id,
+		.start = start,
+		.size = size,
+		.data = to_user_pointer(data),
+	};
+
+	igt_assert_eq(__vsvm_range_info(fd, &info), 0);
+}
+
+/**
+ * vsvm_has_counters() - whether the kernel exposes the debugfs counters
+ *
+ * Returns: true if VSVM_IGT_COUNTERS can be read.
+ */
+bool vsvm_has_counters(void)
+{
+	return access(VSVM_IGT_COUNTERS, R_OK) == 0;
+}
+
+/**
+ * vsvm_counter() - the current value of a debugfs counter of device 0
+ * @name: the counter, e.g. "faults_2m"
+ *
+ * Skips the test if the counters file does not exist; fails it if the
+ * counter does not.  Counters are per device: use differences.
+ *
+ * Returns: the counter's value.
+ */
+uint64_t vsvm_counter(const char *name)
+{
+	unsigned long long value;
+	char key[64];
+	bool found = false;
+	FILE *file;
+
+	file = fopen(VSVM_IGT_COUNTERS, "r");
+	igt_require_f(file, "cannot read %s: %s\n", VSVM_IGT_COUNTERS,
+		      strerror(errno));
+	while (fscanf(file, "%63s %llu", key, &value) == 2) {
+		if (!strcmp(key, name)) {
+			found = true;
+			break;
+		}
+	}
+	fclose(file);
+	igt_assert_f(found, "no counter %s in %s\n", name, VSVM_IGT_COUNTERS);
+	return value;
+}
+
+/**
+ * vsvm_pattern_word() - word @index of the pattern named @seed
+ * @seed: the pattern, not 0
+ * @index: the word's index
+ *
+ * Every word differs from its neighbours, and patterns of different seeds
+ * differ in every word.
+ *
+ * Returns: the word.
+ */
+uint32_t vsvm_pattern_word(uint32_t seed, size_t index)
+{
+	return ((uint32_t)index * 0x9e3779b1u) ^ seed;
+}
+
+/**
+ * vsvm_pattern_fill() - write pattern @seed to @buf, any alignment
+ * @buf: the buffer
+ * @size: bytes; byte i is byte i % 4 (little-endian) of word i / 4
+ * @seed: the pattern
+ */
+void vsvm_pattern_fill(void *buf, size_t size, uint32_t seed)
+{
+	uint8_t *p = buf;
+	size_t i;
+	uint32_t word;
+
+	for (i = 0; i + 4 <= size; i += 4) {
+		word = vsvm_pattern_word(seed, i / 4);
+		memcpy(p + i, &word, 4);
+	}
+	word = vsvm_pattern_word(seed, i / 4);
+	memcpy(p + i, &word, size - i);
+}
+
+/**
+ * vsvm_pattern_check() - compare @buf with pattern @seed
+ * @buf: the buffer
+ * @size: bytes
+ * @seed: the pattern
+ *
+ * Returns: the offset of the first byte that differs, or SIZE_MAX.
+ */
+size_t vsvm_pattern_check(const void *buf, size_t size, uint32_t seed)
+{
+	const uint8_t *p = buf;
+	uint32_t word;
+	size_t i, j;
+
+	for (i = 0; i < size; i += 4) {
+		word = vsvm_pattern_word(seed, i / 4);
+		if (i + 4 <= size && !memcmp(p + i, &word, 4))
+			continue;
+		for (j = 0; j < 4 && i + j < size; j++)
+			if (p[i + j] != ((uint8_t *)&word)[j])
+				return i + j;
+	}
+	return SIZE_MAX;
+}
+
+/**
+ * vsvm_assert_pattern() - assert that @buf holds pattern @seed
+ * @buf: the buffer
+ * @size: bytes
+ * @seed: the pattern
+ */
+void vsvm_assert_pattern(const void *buf, size_t size, uint32_t seed)
+{
+	size_t bad = vsvm_pattern_check(buf, size, seed);
+	uint32_t word;
+
+	if (bad == SIZE_MAX)
+		return;
+	word = vsvm_pattern_word(seed, bad / 4);
+	igt_assert_f(false,
+		     "%p + %#zx (of %#zx): byte %#04x, pattern %#x has %#04x\n",
+		     buf, bad, size, ((const uint8_t *)buf)[bad], seed,
+		     ((uint8_t *)&word)[bad % 4]);
+}
+
+/**
+ * vsvm_words_check() - compare @buf with the repeated 32-bit @word
+ * @buf: the buffer, 4-byte aligned
+ * @size: bytes, a multiple of 4
+ * @word: the expected word
+ *
+ * Returns: the offset of the first word that differs, or SIZE_MAX.
+ */
+size_t vsvm_words_check(const void *buf, size_t size, uint32_t word)
+{
+	const uint32_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		if (p[i] != word)
+			return i * 4;
+	return SIZE_MAX;
+}
+
+/**
+ * vsvm_assert_words() - assert that @buf holds the repeated 32-bit @word
+ * @buf: the buffer, 4-byte aligned
+ * @size: bytes, a multiple of 4
+ * @word: the expected word
+ */
+void vsvm_assert_words(const void *buf, size_t size, uint32_t word)
+{
+	size_t bad = vsvm_words_check(buf, size, word);
+
+	igt_assert_f(bad == SIZE_MAX, "%p + %#zx (of %#zx): %#x, expected %#x\n",
+		     buf, bad, size,
+		     bad == SIZE_MAX ? 0 : ((const uint32_t *)buf)[bad / 4],
+		     word);
+}
+
+/**
+ * vsvm_assert_bytes() - assert that every byte of @buf is @byte
+ * @buf: the buffer
+ * @size: bytes
+ * @byte: the expected value
+ */
+void vsvm_assert_bytes(const void *buf, size_t size, uint8_t byte)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		igt_assert_f(p[i] == byte, "%p + %#zx (of %#zx): %#04x, expected %#04x\n",
+			     buf, i, size, p[i], byte);
 }

@@ -10,11 +10,27 @@
 #ifndef VSVM_IGT_H
 #define VSVM_IGT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vsvm_drm.h"
 
 #define VSVM_IGT_MODULE		"vsvm"
+
+/* The counters of device 0, one "name value" per line. */
+#define VSVM_IGT_COUNTERS	"/sys/kernel/debug/dri/vsvm.0/vsvm_counters"
+
+/*
+ * Default deadline of the waits that expect a job to end: longer than the
+ * module's default job timeout (10 s), so that a job that hangs is reported
+ * by the kernel as ETIMEDOUT rather than by the test as a timeout.
+ */
+#define VSVM_WAIT_TIMEOUT_MS	15000
+
+/* "Do not check" values for vsvm_assert_gpu_error(). */
+#define VSVM_ANY_ADDR		UINT64_MAX
+#define VSVM_ANY_U32		UINT32_MAX
 
 int vsvm_igt_count_devices(void);
 int __vsvm_igt_open(unsigned int index);
@@ -25,5 +41,95 @@ void vsvm_query_device(int fd, struct drm_vsvm_query_device *info);
 
 unsigned int vsvm_igt_module_param(const char *name);
 int vsvm_igt_reload(const char *options);
+
+unsigned int vsvm_require_svm(int fd);
+
+int64_t vsvm_now_ns(void);
+int64_t vsvm_deadline_ns(unsigned int timeout_ms);
+
+/* VMs */
+int __vsvm_vm_create(int fd, struct drm_vsvm_vm_create *create);
+uint32_t vsvm_vm_create(int fd);
+int __vsvm_vm_destroy(int fd, struct drm_vsvm_vm_destroy *destroy);
+void vsvm_vm_destroy(int fd, uint32_t vm_id);
+
+/**
+ * struct vsvm_batch - a batch being written into a buffer of the caller's
+ * @buf: the caller's buffer, 8-byte aligned, where the commands go
+ * @capacity: size of @buf in bytes
+ * @size: bytes written so far: the batch size for EXEC
+ *
+ * The buffer must stay untouched until every job that runs it has ended.
+ */
+struct vsvm_batch {
+	uint8_t *buf;
+	uint32_t capacity;
+	uint32_t size;
+};
+
+void vsvm_batch_init(struct vsvm_batch *batch, void *buf, uint32_t capacity);
+void vsvm_batch_reset(struct vsvm_batch *batch);
+void *vsvm_batch_emit(struct vsvm_batch *batch, uint32_t size);
+uint32_t vsvm_batch_nop(struct vsvm_batch *batch);
+uint32_t vsvm_batch_store32(struct vsvm_batch *batch, uint64_t addr,
+			    uint32_t value);
+uint32_t vsvm_batch_store64(struct vsvm_batch *batch, uint64_t addr,
+			    uint64_t value);
+uint32_t vsvm_batch_fill(struct vsvm_batch *batch, uint64_t addr,
+			 uint64_t size, uint32_t pattern);
+uint32_t vsvm_batch_copy(struct vsvm_batch *batch, uint64_t dst,
+			 uint64_t src, uint64_t size);
+uint32_t vsvm_batch_blit_copy(struct vsvm_batch *batch,
+			      uint64_t dst, uint32_t dst_pitch,
+			      uint64_t src, uint32_t src_pitch,
+			      uint32_t width, uint32_t height, uint32_t cpp);
+uint32_t vsvm_batch_blit_fill(struct vsvm_batch *batch,
+			      uint64_t dst, uint32_t dst_pitch,
+			      uint32_t width, uint32_t height, uint32_t cpp,
+			      uint32_t color);
+uint32_t vsvm_batch_atomic(struct vsvm_batch *batch, uint32_t op,
+			   uint32_t flags, uint64_t addr, uint64_t operand,
+			   uint64_t compare, uint64_t return_addr);
+
+/* EXEC */
+int __vsvm_exec(int fd, struct drm_vsvm_exec *exec);
+uint64_t vsvm_exec(int fd, uint32_t vm_id, uint32_t engine,
+		   const struct vsvm_batch *batch);
+
+/* WAIT */
+int __vsvm_wait(int fd, struct drm_vsvm_wait *wait);
+int __vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno,
+		    int64_t deadline_ns, struct drm_vsvm_wait *out);
+int __vsvm_wait_fence(int fd, uint32_t vm_id, uint64_t addr, uint32_t op,
+		      uint64_t value, uint64_t mask, int64_t deadline_ns,
+		      struct drm_vsvm_wait *out);
+void vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno);
+struct drm_vsvm_wait vsvm_wait_job_error(int fd, uint32_t vm_id,
+					 uint64_t seqno);
+void vsvm_assert_gpu_error(const struct drm_vsvm_wait *wait, uint32_t error,
+			   uint64_t fault_addr, uint32_t fault_access,
+			   uint32_t error_offset);
+void vsvm_run(int fd, uint32_t vm_id, uint32_t engine,
+	      const struct vsvm_batch *batch);
+struct drm_vsvm_wait vsvm_run_error(int fd, uint32_t vm_id, uint32_t engine,
+				    const struct vsvm_batch *batch);
+
+/* RANGE_INFO */
+int __vsvm_range_info(int fd, struct drm_vsvm_range_info *info);
+void vsvm_range_info(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
+		     uint8_t *data);
+
+/* debugfs counters */
+bool vsvm_has_counters(void);
+uint64_t vsvm_counter(const char *name);
+
+/* Data patterns: distinctive, position dependent, never all zero */
+uint32_t vsvm_pattern_word(uint32_t seed, size_t index);
+void vsvm_pattern_fill(void *buf, size_t size, uint32_t seed);
+size_t vsvm_pattern_check(const void *buf, size_t size, uint32_t seed);
+void vsvm_assert_pattern(const void *buf, size_t size, uint32_t seed);
+size_t vsvm_words_check(const void *buf, size_t size, uint32_t word);
+void vsvm_assert_words(const void *buf, size_t size, uint32_t word);
+void vsvm_assert_bytes(const void *buf, size_t size, uint8_t byte);
 
 #endif /* VSVM_IGT_H */

@@ -191,13 +191,16 @@ struct drm_vsvm_query_device {
  *
  * Creates a VM bound to the calling process's address space.
  *
- * Errors: -EINVAL for a non-zero @flags or @pad.
+ * Errors: -EINVAL for a non-zero @flags.
  */
 struct drm_vsvm_vm_create {
 	/** @flags: no flags are defined, must be zero */
 	__u32 flags;
 
-	/** @vm_id: out: the VM's id, never 0, valid for this file */
+	/**
+	 * @vm_id: out: the VM's id, never 0, valid for this file; ignored on
+	 * input
+	 */
 	__u32 vm_id;
 };
 
@@ -446,7 +449,7 @@ struct drm_vsvm_cmd_atomic {
  * the batch when it runs the job, through the GPU page table, so the batch
  * must stay in place until the job is done.
  *
- * Errors: -EINVAL for a non-zero @flags or @pad, a @batch_size that is 0,
+ * Errors: -EINVAL for a non-zero @flags, a @batch_size that is 0,
  * not a multiple of 8 or above DRM_VSVM_BATCH_MAX_SIZE, a @batch_addr that
  * is not 8-byte aligned or makes the batch wrap around; -ENOENT for an
  * unknown @vm_id or @engine; -EPERM from a process other than the VM's

@@ -287,8 +287,7 @@ static int vsvm_cmd_store(struct vsvm_job *job,
 	int ret;
 
 	if ((cmd->header.flags & ~DRM_VSVM_STORE_64BIT) ||
-	    !IS_ALIGNED(cmd->addr, size) ||
-	    (!is64 && upper_32_bits(cmd->value)))
+	    !IS_ALIGNED(cmd->addr, size))
 		return -EINVAL;
 
 	ret = vsvm_engine_lock_pages(job, &a, 1);

@@ -255,7 +255,9 @@ static void vsvm_gpusvm_notifier_destroy(struct vsvm_gpusvm *gpusvm,
 
 /**
  * vsvm_gpusvm_fini() - remove every range and notifier
- * @gpusvm: the SVM state; nothing uses it any more
+ * @gpusvm: the SVM state; no fault uses it any more
+ *
+ * Once it returns no invalidation callback runs for @gpusvm any more.
  */
 void vsvm_gpusvm_fini(struct vsvm_gpusvm *gpusvm)
 {
@@ -271,7 +273,6 @@ void vsvm_gpusvm_fini(struct vsvm_gpusvm *gpusvm)
 							  struct vsvm_gpusvm_range,
 							  entry));
 	mutex_unlock(&gpusvm->lock);
-	mutex_destroy(&gpusvm->lock);
 }
 
 /**

@@ -31,7 +31,9 @@
  *    kernel address or a VM_IO/VM_PFNMAP mapping is an unresolvable fault
  *    (-EFAULT), an access the VMA does not allow is -EACCES;
  * 3. finds or creates the range around the address, the largest of 2 MiB,
- *    64 KiB and 4 KiB that fits in the VMA and overlaps no other range;
+ *    64 KiB and 4 KiB that fits in the VMA and overlaps no other range; a
+ *    range that no longer fits in its VMA (mprotect() split it, which is
+ *    not an unmap) is destroyed and made again;
  * 4. fills the range with vsvm_gpusvm_range_get_pages() (the hmm loop),
  *    asking for write access only for writes and atomics;
  * 5. writes the page table entries under the notifier lock held for
@@ -113,8 +115,10 @@ static void vsvm_svm_range_free(struct vsvm_gpusvm_range *base)
 	struct vsvm_vm *vm = gpusvm_to_vm(base->gpusvm);
 	struct vsvm_svm_range *range = to_vsvm_range(base);
 
-	/* The collector takes ranges off the list before removing them. */
-	WARN_ON(!list_empty(&range->gc_link));
+	/* Teardown and stale ranges may still be queued. */
+	spin_lock(&vm->gc_lock);
+	list_del_init(&range->gc_link);
+	spin_unlock(&vm->gc_lock);
 	vsvm_stat_add(vm->vdev, VSVM_STAT_RANGES_ALIVE, -1);
 	kfree(range);
 }
@@ -217,6 +221,25 @@ static int vsvm_svm_mapped_spans(struct vsvm_vm *vm, unsigned long start,
 	return n;
 }
 
+/* Zap a range's entries, remove it and free the page tables it emptied */
+static void vsvm_svm_range_destroy(struct vsvm_vm *vm,
+				   struct vsvm_gpusvm_range *range)
+{
+	unsigned long start = vsvm_gpusvm_range_start(range);
+	unsigned long end = vsvm_gpusvm_range_end(range);
+
+	down_write(&vm->gpusvm.notifier_lock);
+	if (vsvm_pt_zap(&vm->pt, start, end))
+		vsvm_pt_tlb_invalidate(&vm->pt);
+	up_write(&vm->gpusvm.notifier_lock);
+
+	vsvm_gpusvm_range_remove(&vm->gpusvm, range);
+
+	down_write(&vm->gpusvm.notifier_lock);
+	vsvm_pt_release(&vm->pt, start, end);
+	up_write(&vm->gpusvm.notifier_lock);
+}
+
 static void vsvm_svm_range_collect(struct vsvm_vm *vm,
 				   struct vsvm_gpusvm_range *range)
 {
@@ -226,19 +249,13 @@ static void vsvm_svm_range_collect(struct vsvm_vm *vm,
 	bool partial;
 	int i, n = 0;
 
-	down_write(&vm->gpusvm.notifier_lock);
+	down_read(&vm->gpusvm.notifier_lock);
 	partial = range->flags.partial_unmap;
-	if (vsvm_pt_zap(&vm->pt, start, end))
-		vsvm_pt_tlb_invalidate(&vm->pt);
-	up_write(&vm->gpusvm.notifier_lock);
-
+	up_read(&vm->gpusvm.notifier_lock);
 	if (partial)
 		n = vsvm_svm_mapped_spans(vm, start, end, spans);
 
-	vsvm_gpusvm_range_remove(&vm->gpusvm, range);
-	down_write(&vm->gpusvm.notifier_lock);
-	vsvm_pt_release(&vm->pt, start, end);
-	up_write(&vm->gpusvm.notifier_lock);
+	vsvm_svm_range_destroy(vm, range);
 	vsvm_stat_inc(vm->vdev, VSVM_STAT_RANGES_GC);
 
 	for (i = 0; i < n; i++)
@@ -319,15 +336,14 @@ int vsvm_svm_init(struct vsvm_vm *vm)
  */
 void vsvm_svm_fini(struct vsvm_vm *vm)
 {
-	struct vsvm_svm_range *range, *next;
-
-	cancel_work_sync(&vm->gc_work);
-	spin_lock(&vm->gc_lock);
-	list_for_each_entry_safe(range, next, &vm->gc_list, gc_link)
-		list_del_init(&range->gc_link);
-	spin_unlock(&vm->gc_lock);
+	/*
+	 * Notifiers first: until they are gone an invalidation may queue the
+	 * collector again.  Freeing a range takes it off the queue.
+	 */
 	vsvm_gpusvm_fini(&vm->gpusvm);
+	cancel_work_sync(&vm->gc_work);
 	vsvm_pt_fini(&vm->pt);
+	mutex_destroy(&vm->gpusvm.lock);
 }
 
 /* Check the CPU VMA at @addr and return its bounds */
@@ -459,6 +475,19 @@ static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr,
 						 vma_end);
 	if (IS_ERR(range))
 		return PTR_ERR(range);
+	if (vsvm_gpusvm_range_start(range) < vma_start ||
+	    vsvm_gpusvm_range_end(range) > vma_end) {
+		/*
+		 * The VMA was split (mprotect, mremap, ...) since the range was
+		 * made: faulting the whole range could fail on the other part.
+		 * Make a new range that fits.
+		 */
+		vsvm_svm_range_destroy(vm, range);
+		range = vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr,
+							 vma_start, vma_end);
+		if (IS_ERR(range))
+			return PTR_ERR(range);
+	}
 
 	do {
 		ret = vsvm_gpusvm_range_get_pages(&vm->gpusvm, range, ctx);

@@ -157,7 +157,7 @@ int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 	struct vsvm_vm *vm;
 	int ret, idx;
 
-	if (args->flags || args->vm_id)
+	if (args->flags)
 		return -EINVAL;
 	if (!current->mm)
 		return -EINVAL;
