@@ -250,12 +250,46 @@ static void test_module_params(void)
 	igt_assert_eq(vsvm_igt_reload(NULL), 0);
 }
 
+static void test_job_timeout(void)
+{
+	const size_t size = 64ul << 20;
+	uint64_t commands[8];
+	struct vsvm_batch batch;
+	struct drm_vsvm_wait wait;
+	uint32_t *mem, vm;
+	int fd;
+
+	/*
+	 * Filling 64 MiB of fresh memory faults it all in: far longer than
+	 * a millisecond on any machine.
+	 */
+	igt_assert_eq(vsvm_igt_reload("job_timeout_ms=1"), 0);
+	fd = vsvm_igt_open(0);
+	vm = vsvm_vm_create(fd);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(mem != MAP_FAILED);
+
+	vsvm_batch_init(&batch, commands, sizeof(commands));
+	vsvm_batch_fill(&batch, to_user_pointer(mem), size, 0x71e0071e);
+	wait = vsvm_run_error(fd, vm, 0, &batch);
+	igt_assert_eq_u32(wait.error, ETIMEDOUT);
+	igt_assert_eq_u32(wait.error_offset, 0);
+	/* The job stopped: the last word was never written */
+	igt_assert_eq_u32(mem[size / 4 - 1], 0);
+
+	munmap(mem, size);
+	close(fd);
+	igt_assert_eq(vsvm_igt_reload(NULL), 0);
+}
+
 static void test_reject_module_params(void)
 {
 	static const char * const bad[] = {
 		"num_devices=0", "num_devices=9", "num_engines=0",
 		"num_engines=9", "vram_size_mb=0", "vram_size_mb=3",
-		"vram_size_mb=4098",
+		"vram_size_mb=4098", "job_timeout_ms=0",
+		"job_timeout_ms=600001",
 	};
 	size_t i;
 
@@ -380,6 +414,10 @@ igt_main
 	igt_describe("Unbinding the device leaves open files answering -ENODEV; it binds again.");
 	igt_subtest("unbind-with-open-file")
 		test_unbind_open_file();
+
+	igt_describe("A job that runs past job_timeout_ms ends with ETIMEDOUT.");
+	igt_subtest("job-timeout")
+		test_job_timeout();
 
 	igt_describe("The module unloads and loads again, repeatedly.");
 	igt_subtest("module-reload")

@@ -1000,12 +1000,16 @@ static void test_munmap_reuse(void)
 	uint8_t *scratch = map_anon(size);
 	uint8_t *a = map_isolated_anon(size, SZ_64K), *p;
 	int memfd = memfd_with_pattern(size, 0x2e05e002);
+	uint64_t shootdowns;
 
 	gpu_fill(a, size, 0x01d01d01);
 	vsvm_assert_words(a, size, 0x01d01d01);
 
 	/* A new, untouched mapping at the same address: zeros */
+	shootdowns = vsvm_counter("tlb_shootdowns");
 	igt_assert_eq(munmap(a, size), 0);
+	/* The notifier itself zapped the GPU's entries, not some later cleanup */
+	igt_assert(vsvm_counter("tlb_shootdowns") > shootdowns);
 	assert_range_state(to_user_pointer(a), size,
 			   DRM_VSVM_PAGE_NOT_MIRRORED);
 	p = mmap(a, size, PROT_READ | PROT_WRITE,
@@ -1199,14 +1203,17 @@ static void test_mremap(void)
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *scratch = map_anon(size);
 	struct vsvm_batch *batch;
+	uint64_t shootdowns;
 	uint32_t off;
 
 	vsvm_pattern_fill(a, size, 0x2e3a9001);
 	gpu_copy(scratch, a, size);
 	vsvm_assert_pattern(scratch, size, 0x2e3a9001);
 
+	shootdowns = vsvm_counter("tlb_shootdowns");
 	igt_assert(mremap(a, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, b) ==
 		   (void *)b);
+	igt_assert(vsvm_counter("tlb_shootdowns") > shootdowns);
 	assert_range_state(to_user_pointer(a), size,
 			   DRM_VSVM_PAGE_NOT_MIRRORED);
 
@@ -3259,6 +3266,101 @@ static void test_reject_range_info_fault(void)
 	munmap(ro, SZ_4K);
 }
 
+/* The value of "key:<tab>N ns" in this process's fdinfo of the device */
+static uint64_t fdinfo_engine_ns(unsigned int engine)
+{
+	char path[64], key[64], line[256];
+	unsigned long long ns = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", dev.fd);
+	snprintf(key, sizeof(key), "drm-engine-engine%u:", engine);
+	f = fopen(path, "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key))) {
+			igt_assert_eq(sscanf(line + strlen(key), " %llu ns", &ns),
+				      1);
+			found = true;
+		}
+	}
+	fclose(f);
+	igt_assert_f(found, "no %s in %s\n", key, path);
+	return ns;
+}
+
+static void test_fdinfo(void)
+{
+	size_t size = 64 * SZ_4K;
+	uint8_t *a = map_anon(size);
+	uint64_t before = fdinfo_engine_ns(0);
+
+	gpu_fill(a, size, 0xf0f0f0f0);
+	vsvm_assert_words(a, size, 0xf0f0f0f0);
+	igt_assert_f(fdinfo_engine_ns(0) > before,
+		     "engine time did not grow: %llu\n",
+		     (unsigned long long)before);
+	munmap(a, size);
+}
+
+#define TRACING	"/sys/kernel/debug/tracing"
+
+static void tracing_write(const char *file, const char *value)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), TRACING "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	igt_assert_f(fd >= 0, "cannot open %s\n", path);
+	igt_assert_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
+	close(fd);
+}
+
+/* The trace buffer, as one string the caller frees */
+static char *tracing_read(void)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	igt_assert(buf);
+	fd = open(TRACING "/trace", O_RDONLY);
+	igt_assert(fd >= 0);
+	while ((n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}
+
+static void test_tracepoints(void)
+{
+	size_t size = 16 * SZ_4K;
+	uint8_t *a = map_anon(size);
+	char needle[64], *trace;
+
+	igt_require_f(access(TRACING "/events/vsvm/enable", W_OK) == 0,
+		      "no vsvm trace events\n");
+	tracing_write("trace", "");
+	tracing_write("events/vsvm/enable", "1");
+	gpu_fill(a, size, 0x7ace7ace);
+	munmap(a, size);
+	tracing_write("events/vsvm/enable", "0");
+	trace = tracing_read();
+
+	snprintf(needle, sizeof(needle), "addr=0x%llx access=0x%x ret=0",
+		 (unsigned long long)to_user_pointer(a), ACCESS_WRITE);
+	igt_assert_f(strstr(trace, "vsvm_fault:") && strstr(trace, needle),
+		     "no vsvm_fault event with %s\n", needle);
+	igt_assert_f(strstr(trace, "vsvm_bind:"), "no vsvm_bind event\n");
+	igt_assert_f(strstr(trace, "vsvm_invalidate:"),
+		     "no vsvm_invalidate event\n");
+	free(trace);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -3399,6 +3501,14 @@ igt_main
 	igt_describe("RANGE_INFO shows what is mirrored, how, and in which range sizes.");
 	igt_subtest("range-info")
 		test_range_info();
+
+	igt_describe("fdinfo reports the time the file's jobs ran on each engine.");
+	igt_subtest("fdinfo")
+		test_fdinfo();
+
+	igt_describe("The fault, bind and invalidate tracepoints fire.");
+	igt_subtest("tracepoints")
+		test_tracepoints();
 
 	igt_describe("Destroying a VM with a job running cancels it; the engine goes on.");
 	igt_subtest("vm-destroy-running")
