@@ -146,6 +146,13 @@ struct vsvm_job {
 	u64 fault_addr;
 	/** @tlb: the engine's TLB while the job runs */
 	struct vsvm_tlb tlb;
+	/**
+	 * @holds_lock: the engine holds the VM's notifier lock for reading
+	 * between two accesses of one command
+	 */
+	bool holds_lock;
+	/** @pages_under_lock: accesses made since it took the lock */
+	u32 pages_under_lock;
 };
 
 /* vsvm_vm.c */
