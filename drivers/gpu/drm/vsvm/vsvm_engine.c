@@ -168,10 +168,14 @@ static size_t vsvm_page_chunk(u64 addr, u64 len)
 	return min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
 }
 
-static int vsvm_engine_read(struct vsvm_job *job, u64 addr, void *buf,
-			    size_t len)
+/*
+ * Copy @len bytes between @buf and the GPU address @addr: into @buf for a
+ * DRM_VSVM_ACCESS_READ, out of it for a DRM_VSVM_ACCESS_WRITE.
+ */
+static int vsvm_engine_rw(struct vsvm_job *job, u64 addr, void *buf,
+			  size_t len, u32 access)
 {
-	struct vsvm_access a = { .access = DRM_VSVM_ACCESS_READ };
+	struct vsvm_access a = { .access = access };
 
 	while (len) {
 		size_t chunk = vsvm_page_chunk(addr, len);
@@ -181,29 +185,11 @@ static int vsvm_engine_read(struct vsvm_job *job, u64 addr, void *buf,
 		ret = vsvm_engine_map_pages(job, &a, 1);
 		if (ret)
 			return ret;
-		memcpy_from_page(buf, a.page, offset_in_page(addr), chunk);
-		addr += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	vsvm_engine_release(job);
-	return 0;
-}
-
-static int vsvm_engine_write(struct vsvm_job *job, u64 addr, const void *buf,
-			     size_t len)
-{
-	struct vsvm_access a = { .access = DRM_VSVM_ACCESS_WRITE };
-
-	while (len) {
-		size_t chunk = vsvm_page_chunk(addr, len);
-		int ret;
-
-		a.addr = addr;
-		ret = vsvm_engine_map_pages(job, &a, 1);
-		if (ret)
-			return ret;
-		memcpy_to_page(a.page, offset_in_page(addr), buf, chunk);
+		if (access & DRM_VSVM_ACCESS_WRITE)
+			memcpy_to_page(a.page, offset_in_page(addr), buf, chunk);
+		else
+			memcpy_from_page(buf, a.page, offset_in_page(addr),
+					 chunk);
 		addr += chunk;
 		buf += chunk;
 		len -= chunk;
@@ -527,9 +513,9 @@ static int vsvm_cmd_atomic(struct vsvm_job *job,
 	if (cmd->header.flags & DRM_VSVM_ATOMIC_RETURN) {
 		u32 old32 = old;
 
-		ret = vsvm_engine_write(job, cmd->return_addr,
-					is64 ? (void *)&old : (void *)&old32,
-					is64 ? 8 : 4);
+		ret = vsvm_engine_rw(job, cmd->return_addr,
+				     is64 ? (void *)&old : (void *)&old32,
+				     is64 ? 8 : 4, DRM_VSVM_ACCESS_WRITE);
 	}
 	wake_up_all(&job->vm->wq);
 	return ret;
@@ -603,18 +589,18 @@ static int vsvm_cmd_fetch(struct vsvm_job *job, u32 offset,
 
 	if (left < sizeof(cmd->header))
 		return -EINVAL;
-	ret = vsvm_engine_read(job, job->batch_addr + offset, &cmd->header,
-			       sizeof(cmd->header));
+	ret = vsvm_engine_rw(job, job->batch_addr + offset, &cmd->header,
+			     sizeof(cmd->header), DRM_VSVM_ACCESS_READ);
 	if (ret)
 		return ret;
 
 	*size = vsvm_cmd_size(cmd->header.opcode);
 	if (!*size || *size > left)
 		return -EINVAL;
-	return vsvm_engine_read(job,
-				job->batch_addr + offset + sizeof(cmd->header),
-				(void *)cmd + sizeof(cmd->header),
-				*size - sizeof(cmd->header));
+	return vsvm_engine_rw(job,
+			      job->batch_addr + offset + sizeof(cmd->header),
+			      (void *)cmd + sizeof(cmd->header),
+			      *size - sizeof(cmd->header), DRM_VSVM_ACCESS_READ);
 }
 
 /**

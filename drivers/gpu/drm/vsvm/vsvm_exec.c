@@ -228,18 +228,12 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
 
-	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
-	if (!vm) {
-		ret = -ENOENT;
+	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
 		goto out_exit;
 	}
-	if (!vsvm_vm_is_owner(vm)) {
-		ret = -EPERM;
-		goto out_put_vm;
-	}
 	ret = vsvm_exec_submit(vm, &vdev->engines[args->engine], args);
-
-out_put_vm:
 	vsvm_vm_put(vm);
 out_exit:
 	drm_dev_exit(idx);
@@ -292,9 +286,7 @@ static int vsvm_wait_job(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
 	long left;
 	int ret;
 
-	ret = vsvm_job_status(vm, args->seqno, args);
-	if (ret == -EINVAL)
-		return ret;
+	/* The condition runs first: an unknown seqno returns at once. */
 	left = wait_event_interruptible_timeout(vm->wq,
 						vsvm_job_ended(vm, args, &ret),
 						timeout);

@@ -195,18 +195,16 @@ static const struct mmu_interval_notifier_ops vsvm_gpusvm_notifier_ops = {
 static void vsvm_gpusvm_notifier_link(struct vsvm_gpusvm *gpusvm,
 				      struct vsvm_gpusvm_notifier *notifier)
 {
-	struct vsvm_gpusvm_notifier *next;
-	struct list_head *head = &gpusvm->notifier_list;
+	struct rb_node *next;
 
-	list_for_each_entry(next, &gpusvm->notifier_list, entry) {
-		if (next->itree.start > notifier->itree.start) {
-			head = &next->entry;
-			break;
-		}
-	}
 	down_write(&gpusvm->notifier_lock);
 	interval_tree_insert(&notifier->itree, &gpusvm->root);
-	list_add_tail(&notifier->entry, head);
+	/* The list follows the tree's order: go in before the successor. */
+	next = rb_next(&notifier->itree.rb);
+	list_add_tail(&notifier->entry,
+		      next ? &rb_entry(next, struct vsvm_gpusvm_notifier,
+				       itree.rb)->entry :
+			     &gpusvm->notifier_list);
 	up_write(&gpusvm->notifier_lock);
 }
 
@@ -385,18 +383,15 @@ static void vsvm_gpusvm_range_link(struct vsvm_gpusvm_notifier *notifier,
 				   struct vsvm_gpusvm_range *range)
 {
 	struct vsvm_gpusvm *gpusvm = notifier->gpusvm;
-	struct vsvm_gpusvm_range *next;
-	struct list_head *head = &notifier->range_list;
+	struct rb_node *next;
 
-	list_for_each_entry(next, &notifier->range_list, entry) {
-		if (next->itree.start > range->itree.start) {
-			head = &next->entry;
-			break;
-		}
-	}
 	down_write(&gpusvm->notifier_lock);
 	interval_tree_insert(&range->itree, &notifier->root);
-	list_add_tail(&range->entry, head);
+	next = rb_next(&range->itree.rb);
+	list_add_tail(&range->entry,
+		      next ? &rb_entry(next, struct vsvm_gpusvm_range,
+				       itree.rb)->entry :
+			     &notifier->range_list);
 	up_write(&gpusvm->notifier_lock);
 }
 

@@ -231,13 +231,10 @@ static void vsvm_svm_range_destroy(struct vsvm_vm *vm,
 	down_write(&vm->gpusvm.notifier_lock);
 	if (vsvm_pt_zap(&vm->pt, start, end))
 		vsvm_pt_tlb_invalidate(&vm->pt);
+	vsvm_pt_release(&vm->pt, start, end);
 	up_write(&vm->gpusvm.notifier_lock);
 
 	vsvm_gpusvm_range_remove(&vm->gpusvm, range);
-
-	down_write(&vm->gpusvm.notifier_lock);
-	vsvm_pt_release(&vm->pt, start, end);
-	up_write(&vm->gpusvm.notifier_lock);
 }
 
 static void vsvm_svm_range_collect(struct vsvm_vm *vm,

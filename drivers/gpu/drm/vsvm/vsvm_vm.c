@@ -93,6 +93,27 @@ bool vsvm_vm_is_owner(const struct vsvm_vm *vm)
 	return current->mm == vm->mm;
 }
 
+/**
+ * vsvm_vm_lookup_owned() - vsvm_vm_lookup() for work on the VM's memory
+ * @vfile: the file
+ * @id: the VM id
+ *
+ * Return: the VM with a reference taken, ERR_PTR(-ENOENT) if the file has
+ * no such VM, or ERR_PTR(-EPERM) if the caller does not run in its mm.
+ */
+struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id)
+{
+	struct vsvm_vm *vm = vsvm_vm_lookup(vfile, id);
+
+	if (!vm)
+		return ERR_PTR(-ENOENT);
+	if (!vsvm_vm_is_owner(vm)) {
+		vsvm_vm_put(vm);
+		return ERR_PTR(-EPERM);
+	}
+	return vm;
+}
+
 static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
 {
 	struct vsvm_device *vdev = vfile->vdev;
@@ -319,15 +340,12 @@ int vsvm_range_info_ioctl(struct drm_device *drm, void *data,
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
 
-	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
-	if (!vm) {
-		ret = -ENOENT;
+	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
 		goto out_exit;
 	}
-	if (vsvm_vm_is_owner(vm))
-		ret = vsvm_range_info_copy(vm, args);
-	else
-		ret = -EPERM;
+	ret = vsvm_range_info_copy(vm, args);
 	vsvm_vm_put(vm);
 out_exit:
 	drm_dev_exit(idx);

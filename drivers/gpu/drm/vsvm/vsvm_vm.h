@@ -157,6 +157,7 @@ struct vsvm_job {
 
 /* vsvm_vm.c */
 struct vsvm_vm *vsvm_vm_lookup(struct vsvm_file *vfile, u32 id);
+struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id);
 void vsvm_vm_put(struct vsvm_vm *vm);
 bool vsvm_vm_is_owner(const struct vsvm_vm *vm);
 int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
