@@ -42,6 +42,9 @@ extern "C" {
 #define DRM_VSVM_EXEC			0x03
 #define DRM_VSVM_WAIT			0x04
 #define DRM_VSVM_RANGE_INFO		0x05
+#define DRM_VSVM_MADVISE		0x06
+#define DRM_VSVM_ATTR_QUERY		0x07
+#define DRM_VSVM_PREFETCH		0x08
 
 #define DRM_IOCTL_VSVM_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_QUERY, struct drm_vsvm_query)
@@ -55,6 +58,12 @@ extern "C" {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_WAIT, struct drm_vsvm_wait)
 #define DRM_IOCTL_VSVM_RANGE_INFO \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_VSVM_RANGE_INFO, struct drm_vsvm_range_info)
+#define DRM_IOCTL_VSVM_MADVISE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VSVM_MADVISE, struct drm_vsvm_madvise)
+#define DRM_IOCTL_VSVM_ATTR_QUERY \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_ATTR_QUERY, struct drm_vsvm_attr_query)
+#define DRM_IOCTL_VSVM_PREFETCH \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_PREFETCH, struct drm_vsvm_prefetch)
 
 /**
  * enum drm_vsvm_query_item - what &struct drm_vsvm_query asks for
@@ -161,6 +170,13 @@ struct drm_vsvm_query_device {
  * EXEC, WAIT and RANGE_INFO are available
  */
 #define DRM_VSVM_FEATURE_SVM		(1ULL << 0)
+
+/**
+ * DRM_VSVM_FEATURE_VRAM - &drm_vsvm_query_device.features bit: the device
+ * has VRAM that pages migrate to and from (uAPI 1.2): MADVISE, ATTR_QUERY,
+ * PREFETCH and DRM_VSVM_RANGE_INFO_RESIDENCY are available
+ */
+#define DRM_VSVM_FEATURE_VRAM		(1ULL << 1)
 
 /**
  * DOC: vsvm SVM uAPI
@@ -646,6 +662,17 @@ enum drm_vsvm_pte_size {
 #define DRM_VSVM_RANGE_INFO_PTE(entry)		(((entry) >> 4) & 0xf)
 
 /**
+ * DRM_VSVM_RANGE_INFO_RESIDENCY - &drm_vsvm_range_info.flags: report where
+ * the process's pages are, from the CPU page tables, instead of how the GPU
+ * maps them.  A page in this device's VRAM is DRM_VSVM_PAGE_VRAM, a page in
+ * system memory DRM_VSVM_PAGE_SYSTEM_RO or DRM_VSVM_PAGE_SYSTEM_RW (as the
+ * CPU maps it), and a page not present or in another device's VRAM
+ * DRM_VSVM_PAGE_NOT_MIRRORED.  The PTE size is always DRM_VSVM_PTE_NONE.
+ * Nothing is faulted in or moved.
+ */
+#define DRM_VSVM_RANGE_INFO_RESIDENCY	(1u << 0)
+
+/**
  * struct drm_vsvm_range_info - argument of DRM_IOCTL_VSVM_RANGE_INFO
  *
  * Reports, for each 4 KiB page of [@start, @start + @size), how the VM's GPU
@@ -654,7 +681,7 @@ enum drm_vsvm_pte_size {
  * DRM_VSVM_RANGE_INFO_STATE() and DRM_VSVM_RANGE_INFO_PTE()).  It does not
  * fault anything in: it shows what the GPU would find now.
  *
- * Errors: -EINVAL for a non-zero @flags, a misaligned @start or @size, a
+ * Errors: -EINVAL for an unknown flag, a misaligned @start or @size, a
  * @size of 0 or above DRM_VSVM_RANGE_INFO_MAX_SIZE, or a span that wraps;
  * -ENOENT for an unknown @vm_id; -EPERM from a process other than the VM's
  * creator; -EFAULT if @data cannot be written.
@@ -663,7 +690,7 @@ struct drm_vsvm_range_info {
 	/** @vm_id: the VM */
 	__u32 vm_id;
 
-	/** @flags: no flags are defined, must be zero */
+	/** @flags: DRM_VSVM_RANGE_INFO_* flags */
 	__u32 flags;
 
 	/** @start: first address, 4 KiB aligned */
@@ -674,6 +701,247 @@ struct drm_vsvm_range_info {
 
 	/** @data: user pointer to @size / 4096 bytes */
 	__u64 data;
+};
+
+/**
+ * DOC: vsvm VRAM and migration uAPI
+ *
+ * A device with DRM_VSVM_FEATURE_VRAM has &drm_vsvm_query_device.vram_size
+ * bytes of VRAM.  Pages of the process move into it and back without the
+ * process seeing any change: the same pointer works on the CPU and the GPU
+ * before, during and after a move.  A page is moved to VRAM
+ *
+ * - on a GPU page fault, when the memory attributes of its address prefer
+ *   VRAM (&DRM_VSVM_LOC_VRAM, or &DRM_VSVM_LOC_AUTO, the default, on
+ *   private anonymous memory), or when a GPU atomic needs it there
+ *   (&DRM_VSVM_ATOMIC_VRAM_ONLY);
+ * - by &DRM_IOCTL_VSVM_PREFETCH to &DRM_VSVM_REGION_VRAM.
+ *
+ * It moves back to system memory when the CPU touches it, by
+ * &DRM_IOCTL_VSVM_PREFETCH to &DRM_VSVM_REGION_SYSTEM, when another device
+ * needs it, and when VRAM is full and the device evicts the least recently
+ * used allocation.  Pages move in units of the granularity (a 2 MiB chunk
+ * by default), as far as the CPU mapping allows.  Memory that cannot move
+ * (shared or file-backed mappings, hugetlbfs, pinned pages) stays in system
+ * memory and is used there.
+ *
+ * Memory attributes (&struct drm_vsvm_mem_attrs) are set on a span of the
+ * address space with &DRM_IOCTL_VSVM_MADVISE and last until the span is
+ * unmapped or advised again; elsewhere the VM's default attributes apply,
+ * which MADVISE with DRM_VSVM_MADVISE_VM_DEFAULT sets.
+ */
+
+/**
+ * enum drm_vsvm_mem_location - preferred location of memory
+ * @DRM_VSVM_LOC_AUTO: the driver decides: private anonymous memory moves
+ *	to VRAM when the GPU faults on it, other memory stays where it is
+ * @DRM_VSVM_LOC_SYSTEM: stay in system memory; the GPU maps it there
+ * @DRM_VSVM_LOC_VRAM: move to this device's VRAM when the GPU faults on
+ *	it, if the mapping allows
+ */
+enum drm_vsvm_mem_location {
+	DRM_VSVM_LOC_AUTO = 0,
+	DRM_VSVM_LOC_SYSTEM = 1,
+	DRM_VSVM_LOC_VRAM = 2,
+};
+
+/**
+ * enum drm_vsvm_atomic_policy - where GPU atomics may run
+ * @DRM_VSVM_ATOMIC_ANYWHERE: in system memory or VRAM
+ * @DRM_VSVM_ATOMIC_VRAM_ONLY: only in VRAM: a GPU atomic on a page in
+ *	system memory moves it to VRAM first, and the CPU cannot take it back
+ *	for &drm_vsvm_mem_attrs.atomic_timeslice_ms, so that neither side can
+ *	starve the other.  An atomic on memory that cannot move ends the job
+ *	with EFAULT.
+ */
+enum drm_vsvm_atomic_policy {
+	DRM_VSVM_ATOMIC_ANYWHERE = 0,
+	DRM_VSVM_ATOMIC_VRAM_ONLY = 1,
+};
+
+/** DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS - the longest atomic timeslice */
+#define DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS	1000
+
+/**
+ * struct drm_vsvm_mem_attrs - memory attributes of a span
+ *
+ * A zero-filled structure is the default: automatic placement, 2 MiB
+ * granularity, atomics anywhere.
+ */
+struct drm_vsvm_mem_attrs {
+	/** @preferred_loc: one of &enum drm_vsvm_mem_location */
+	__u32 preferred_loc;
+
+	/**
+	 * @granularity: bytes that move together: DRM_VSVM_PAGE_SIZE_4K,
+	 * DRM_VSVM_PAGE_SIZE_64K or DRM_VSVM_PAGE_SIZE_2M; 0 is 2 MiB
+	 */
+	__u32 granularity;
+
+	/** @atomic_policy: one of &enum drm_vsvm_atomic_policy */
+	__u32 atomic_policy;
+
+	/**
+	 * @atomic_timeslice_ms: with DRM_VSVM_ATOMIC_VRAM_ONLY, how long a
+	 * page moved to VRAM for a GPU atomic stays there before a CPU
+	 * access may take it back, at most DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS;
+	 * 0 is 5 ms.  Must be 0 with DRM_VSVM_ATOMIC_ANYWHERE.
+	 */
+	__u32 atomic_timeslice_ms;
+};
+
+/**
+ * DRM_VSVM_MADVISE_VM_DEFAULT - &drm_vsvm_madvise.flags: set the VM's
+ * default attributes, which apply wherever no span was advised;
+ * &drm_vsvm_madvise.start and &drm_vsvm_madvise.size must be zero
+ */
+#define DRM_VSVM_MADVISE_VM_DEFAULT	(1u << 0)
+
+/**
+ * struct drm_vsvm_madvise - argument of DRM_IOCTL_VSVM_MADVISE
+ *
+ * Sets all memory attributes of [@start, @start + @size) at once,
+ * replacing what earlier MADVISE calls set there.  The attributes apply to
+ * the addresses, mapped or not, until that part of the span is unmapped
+ * (munmap(), mremap() away, or a MAP_FIXED mapping over it); a new mapping
+ * at the same addresses starts with the VM's defaults.  Pages already in
+ * place do not move; the attributes steer the next GPU fault.
+ *
+ * Errors: -EINVAL for an unknown flag, a misaligned or
+ * wrapping span, a @size of 0 (without DRM_VSVM_MADVISE_VM_DEFAULT), a span
+ * beyond the user address space, or invalid attributes; -ENOENT for an
+ * unknown @vm_id; -EPERM from a process other than the VM's creator;
+ * -ENOSPC when the VM already has DRM_VSVM_MADVISE_MAX_SPANS spans.
+ */
+struct drm_vsvm_madvise {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+
+	/** @flags: DRM_VSVM_MADVISE_* flags */
+	__u32 flags;
+
+	/** @start: first address, 4 KiB aligned */
+	__u64 start;
+
+	/** @size: bytes, a multiple of 4 KiB */
+	__u64 size;
+
+	/** @attrs: the attributes */
+	struct drm_vsvm_mem_attrs attrs;
+};
+
+/** DRM_VSVM_MADVISE_MAX_SPANS - advised spans a VM may have at once */
+#define DRM_VSVM_MADVISE_MAX_SPANS	4096
+
+/**
+ * struct drm_vsvm_attr_query - argument of DRM_IOCTL_VSVM_ATTR_QUERY
+ *
+ * Returns the memory attributes that apply at @addr and the largest span
+ * around it over which they apply unchanged: an advised span, or the gap
+ * between advised spans, where the VM's defaults apply.
+ *
+ * Errors: -EINVAL for a non-zero @flags or @pad or an @addr beyond the user
+ * address space; -ENOENT for an unknown @vm_id; -EPERM from a process other than the
+ * VM's creator.
+ */
+struct drm_vsvm_attr_query {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+
+	/** @flags: no flags are defined, must be zero */
+	__u32 flags;
+
+	/** @addr: the address asked about */
+	__u64 addr;
+
+	/** @start: out: first address of the span */
+	__u64 start;
+
+	/** @size: out: bytes of the span */
+	__u64 size;
+
+	/** @attrs: out: the attributes */
+	struct drm_vsvm_mem_attrs attrs;
+
+	/**
+	 * @advised: out: 1 if a MADVISE span covers @addr, 0 if the VM's
+	 * defaults apply there
+	 */
+	__u32 advised;
+
+	/** @pad: must be zero */
+	__u32 pad;
+};
+
+/**
+ * enum drm_vsvm_region - where PREFETCH moves pages
+ * @DRM_VSVM_REGION_SYSTEM: system memory
+ * @DRM_VSVM_REGION_VRAM: this device's VRAM
+ */
+enum drm_vsvm_region {
+	DRM_VSVM_REGION_SYSTEM = 0,
+	DRM_VSVM_REGION_VRAM = 1,
+};
+
+/**
+ * struct drm_vsvm_prefetch - argument of DRM_IOCTL_VSVM_PREFETCH
+ *
+ * Moves the pages of [@start, @start + @size) to @region now, in units of
+ * the span's granularity, and reports what happened to each 4 KiB page: the
+ * out fields add up to @size / 4096.  Pages that were never touched are
+ * created in VRAM, zero-filled, by a prefetch to VRAM.  The GPU mapping is
+ * not filled: the next GPU access faults it in where the pages are.
+ * Moving to system memory takes the pages out of this device's VRAM only.
+ *
+ * Errors: -EINVAL for an unknown flag or @region, a non-zero @pad, a
+ * misaligned, empty or wrapping span, or a span beyond the user address
+ * space; -ENOENT for an unknown @vm_id; -EPERM from a process other than the
+ * VM's creator; -EINTR when a signal arrives (the out fields count what was
+ * done).
+ */
+struct drm_vsvm_prefetch {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+
+	/** @flags: no flags are defined, must be zero */
+	__u32 flags;
+
+	/** @start: first address, 4 KiB aligned */
+	__u64 start;
+
+	/** @size: bytes, a multiple of 4 KiB */
+	__u64 size;
+
+	/** @region: one of &enum drm_vsvm_region */
+	__u32 region;
+
+	/** @pad: must be zero */
+	__u32 pad;
+
+	/** @moved: out: pages this call moved */
+	__u64 moved;
+
+	/** @already: out: pages that were already there */
+	__u64 already;
+
+	/** @unmapped: out: pages with no CPU mapping */
+	__u64 unmapped;
+
+	/**
+	 * @unmovable: out: pages in a mapping that cannot move (shared,
+	 * file-backed, hugetlbfs, VM_IO/VM_PFNMAP)
+	 */
+	__u64 unmovable;
+
+	/**
+	 * @busy: out: pages the kernel would not let go this time: pinned,
+	 * locked or changing under the migration, or, to VRAM, held by
+	 * another device's VRAM that did not give them back
+	 */
+	__u64 busy;
+
+	/** @no_memory: out: pages for which no VRAM or system memory was found */
+	__u64 no_memory;
 };
 
 #if defined(__cplusplus)

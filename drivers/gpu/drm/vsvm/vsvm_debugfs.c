@@ -3,9 +3,12 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
 #include <drm/drm_debugfs.h>
+#include <drm/drm_file.h>
+#include <drm/drm_print.h>
 
 #include "vsvm_drv.h"
 #include "vsvm_vm.h"
@@ -57,6 +60,23 @@ static const char *const vsvm_stat_names[VSVM_STAT_COUNT] = {
 	[VSVM_STAT_US_HMM] = "us_hmm",
 	[VSVM_STAT_US_BIND] = "us_bind",
 	[VSVM_STAT_US_INVALIDATE] = "us_invalidate",
+	[VSVM_STAT_MIGRATE_TO_VRAM] = "migrate_to_vram",
+	[VSVM_STAT_MIGRATE_TO_SYS] = "migrate_to_sys",
+	[VSVM_STAT_MIGRATE_PAGES_TO_VRAM] = "migrate_pages_to_vram",
+	[VSVM_STAT_MIGRATE_PAGES_TO_SYS] = "migrate_pages_to_sys",
+	[VSVM_STAT_MIGRATE_BYTES_TO_VRAM] = "migrate_bytes_to_vram",
+	[VSVM_STAT_MIGRATE_BYTES_TO_SYS] = "migrate_bytes_to_sys",
+	[VSVM_STAT_MIGRATE_4K] = "migrate_4k",
+	[VSVM_STAT_MIGRATE_64K] = "migrate_64k",
+	[VSVM_STAT_MIGRATE_2M] = "migrate_2m",
+	[VSVM_STAT_MIGRATE_PARTIAL] = "migrate_partial",
+	[VSVM_STAT_CPU_FAULTS_VRAM] = "cpu_faults_vram",
+	[VSVM_STAT_EVICTIONS] = "evictions",
+	[VSVM_STAT_EVICT_PAGES] = "evict_pages",
+	[VSVM_STAT_MIGRATE_BACKOFF] = "migrate_backoff",
+	[VSVM_STAT_VRAM_ALLOC_FAIL] = "vram_alloc_fail",
+	[VSVM_STAT_US_MIGRATE_TO_VRAM] = "us_migrate_to_vram",
+	[VSVM_STAT_US_MIGRATE_TO_SYS] = "us_migrate_to_sys",
 };
 
 static int vsvm_debugfs_counters_show(struct seq_file *m, void *unused)
@@ -121,10 +141,43 @@ static int vsvm_debugfs_info_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+static int vsvm_debugfs_vram_show(struct seq_file *m, void *unused)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
+	struct drm_printer p = drm_seq_file_printer(m);
+
+	vsvm_vram_print(&vdev->vram, &p);
+	return 0;
+}
+
+static int vsvm_debugfs_fail_alloc_get(void *data, u64 *val)
+{
+	struct vsvm_device *vdev = data;
+
+	*val = atomic_read(&vdev->vram.fail_alloc);
+	return 0;
+}
+
+static int vsvm_debugfs_fail_alloc_set(void *data, u64 val)
+{
+	struct vsvm_device *vdev = data;
+
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&vdev->vram.fail_alloc, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vsvm_debugfs_fail_alloc_fops,
+			 vsvm_debugfs_fail_alloc_get,
+			 vsvm_debugfs_fail_alloc_set, "%llu\n");
+
 static const struct drm_debugfs_info vsvm_debugfs_list[] = {
 	{ "vsvm_info", vsvm_debugfs_info_show, 0 },
 	{ "vsvm_counters", vsvm_debugfs_counters_show, 0 },
 	{ "vsvm_vms", vsvm_debugfs_vms_show, 0 },
+	{ "vsvm_vram", vsvm_debugfs_vram_show, 0 },
 };
 
 /**
@@ -138,4 +191,20 @@ void vsvm_debugfs_init(struct vsvm_device *vdev)
 {
 	drm_debugfs_add_files(&vdev->drm, vsvm_debugfs_list,
 			      ARRAY_SIZE(vsvm_debugfs_list));
+}
+
+/**
+ * vsvm_debugfs_minor_init() - &drm_driver.debugfs_init: writable files
+ * @minor: the minor being registered
+ *
+ * Adds ``vram_fail_alloc``: writing N makes the next N VRAM allocations
+ * fail as if VRAM were full and nothing could be evicted, to test the
+ * fallback to system memory.
+ */
+void vsvm_debugfs_minor_init(struct drm_minor *minor)
+{
+	debugfs_create_file_unsafe("vram_fail_alloc", 0600,
+				   minor->debugfs_root,
+				   to_vsvm_device(minor->dev),
+				   &vsvm_debugfs_fail_alloc_fops);
 }

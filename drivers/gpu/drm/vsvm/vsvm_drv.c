@@ -16,6 +16,7 @@
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_migrate.h"
 #include "vsvm_vm.h"
 
 /**
@@ -47,19 +48,41 @@
  * 2. &vsvm_gpusvm.lock (mutex, one per VM), the SVM lock: serialises GPU
  *    fault handling, the garbage collector and teardown of one VM, and with
  *    them every creation and removal of ranges and notifiers.  Held across
- *    hmm_range_fault(), so it is taken outside the mmap lock.
- * 3. &mm_struct.mmap_lock (read): VMA lookups and hmm_range_fault().  Core
- *    mm also calls the notifiers with it held (munmap, mprotect, ...).
- * 4. &vsvm_gpusvm.notifier_lock (rw_semaphore, one per VM), the notifier
+ *    hmm_range_fault() and across migrations to VRAM on a GPU fault, so it
+ *    is taken outside the mmap lock.
+ * 3. &vsvm_attrs.lock (mutex, one per VM), the attribute lock: the VM's
+ *    memory attributes (the MADVISE spans).  The fault handler takes it
+ *    under the SVM lock; MADVISE, ATTR_QUERY and PREFETCH take it alone.
+ *    Under it the spans' mmu_interval_notifiers are inserted and removed,
+ *    and inserting one can take the mmap lock, so it is taken outside the
+ *    mmap lock.
+ * 4. &mm_struct.mmap_lock (read): VMA lookups, hmm_range_fault() and
+ *    migrate_vma_setup().  Core mm also calls the notifiers with it held
+ *    (munmap, mprotect, ...) and calls the pagemap's migrate_to_ram() with
+ *    it (or the VMA lock) held.
+ * 5. &vsvm_vram.lock (mutex, one per device): the VRAM buddy allocator.
+ *    Taken with the mmap lock held when a migration allocates VRAM, and
+ *    alone by the work item that frees VRAM and by debugfs.  The allocator
+ *    allocates memory under it, so memory reclaim, and the notifier
+ *    callbacks reclaim can call, may run inside it: it is never taken under
+ *    a notifier lock.  Eviction runs outside it.
+ * 6. &vsvm_gpusvm.notifier_lock (rw_semaphore, one per VM), the notifier
  *    lock: protects the GPU page table, the validity of the ranges' pages
  *    and the range and notifier trees.  The invalidation callback holds it
  *    for writing, and so does every page-table update; engines hold it for
  *    reading from translating an address to the end of the access.  The
  *    callback can run inside memory reclaim, so no memory is allocated under
  *    this lock (page tables are allocated before it is taken), and lockdep is
- *    told so when each VM is created.
- * 5. &vsvm_vm.gc_lock (spinlock) and the xarray locks of &vsvm_vm.jobs and
- *    &vsvm_file.vms: leaves.
+ *    told so when each VM is created.  Eviction takes the notifier locks of
+ *    whichever VMs mirror the pages it moves while the allocating VM holds
+ *    its mmap lock (and, on a GPU fault, its SVM lock): the same order.
+ * 7. &vsvm_vm.gc_lock (spinlock), &vsvm_attrs.dirty_lock (spinlock, taken
+ *    by the attribute spans' notifier callbacks) and the xarray locks of
+ *    &vsvm_vm.jobs and &vsvm_file.vms: leaves.
+ * 8. &vsvm_vram.lru_lock (spinlock, one per device): the VRAM LRU.
+ *    Innermost: taken under the notifier lock when the GPU maps VRAM pages
+ *    and from the pagemap's page_free(), which core mm may call in atomic
+ *    context; nothing is taken under it.
  *
  * The device's own fields are written by probe, before drm_dev_register()
  * publishes it, and are read-only from then on.  What can change under an
@@ -71,9 +94,16 @@
  * their jobs.
  *
  * No lock is held while an engine waits for its GPU fault to be serviced,
- * and the CPU fault path (migrate_to_ram, in a later version) takes none of
- * vsvm's locks, so a CPU and the GPU faulting on the same memory cannot
- * deadlock; races are settled by the notifier sequence and a retry.
+ * and the CPU fault path, the pagemap's migrate_to_ram()
+ * (vsvm_migrate_to_ram()), takes none of vsvm's locks: it runs with what
+ * core mm holds (the mmap or VMA lock for reading and the faulting page's
+ * lock).  The only vsvm locks taken inside it are those of callbacks: the
+ * notifier locks and attribute dirty locks of the invalidation callbacks
+ * that its migrate_vma_setup() calls, and the LRU lock of page_free() as
+ * its VRAM pages are freed, all in their place below the mmap lock.  So a
+ * CPU and the GPU faulting on the same memory cannot deadlock; races are
+ * settled by the notifier sequence and a retry.  Waiting out a VRAM-only
+ * atomic's timeslice there holds no vsvm lock either.
  *
  * Module parameters are read once, by module init, and copied into each
  * device's configuration; nothing reads them afterwards.
@@ -104,6 +134,9 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_WAIT, vsvm_wait_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_RANGE_INFO, vsvm_range_info_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_MADVISE, vsvm_madvise_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_ATTR_QUERY, vsvm_attr_query_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_PREFETCH, vsvm_prefetch_ioctl, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations vsvm_fops = {
@@ -127,12 +160,16 @@ static const struct file_operations vsvm_fops = {
  * 1.1 - Shared virtual memory: DRM_IOCTL_VSVM_VM_CREATE, _VM_DESTROY, _EXEC,
  *       _WAIT and _RANGE_INFO; batches of NOP, STORE, FILL, COPY, BLIT2D and
  *       ATOMIC commands; feature bit DRM_VSVM_FEATURE_SVM.
+ * 1.2 - VRAM and migration: DRM_IOCTL_VSVM_MADVISE, _ATTR_QUERY and
+ *       _PREFETCH; DRM_VSVM_RANGE_INFO_RESIDENCY; feature bit
+ *       DRM_VSVM_FEATURE_VRAM.
  */
 static const struct drm_driver vsvm_drm_driver = {
 	.driver_features = DRIVER_RENDER,
 	.open = vsvm_file_open,
 	.postclose = vsvm_file_postclose,
 	.show_fdinfo = vsvm_file_show_fdinfo,
+	.debugfs_init = vsvm_debugfs_minor_init,
 	.ioctls = vsvm_ioctls,
 	.num_ioctls = ARRAY_SIZE(vsvm_ioctls),
 	.fops = &vsvm_fops,
@@ -165,12 +202,17 @@ static int vsvm_probe(struct platform_device *pdev)
 	ret = vsvm_engines_init(vdev);
 	if (ret)
 		return ret;
+	ret = vsvm_vram_init(&vdev->vram, vdev, config->vram_size);
+	if (ret)
+		return ret;
 	platform_set_drvdata(pdev, vdev);
 	vsvm_debugfs_init(vdev);
 
 	ret = drm_dev_register(&vdev->drm, 0);
-	if (ret)
+	if (ret) {
+		vsvm_vram_fini(&vdev->vram);
 		return ret;
+	}
 
 	drm_info(&vdev->drm, "vsvm device %u: %llu MiB VRAM, %u engines\n",
 		 config->index, config->vram_size / SZ_1M,
@@ -183,6 +225,8 @@ static void vsvm_remove(struct platform_device *pdev)
 	struct vsvm_device *vdev = platform_get_drvdata(pdev);
 
 	drm_dev_unplug(&vdev->drm);
+	/* Processes may outlive their files: their VRAM pages move back. */
+	vsvm_vram_fini(&vdev->vram);
 }
 
 static struct platform_driver vsvm_platform_driver = {

@@ -15,7 +15,10 @@
 
 #include <drm/drm_device.h>
 
+#include "vsvm_vram.h"
+
 struct drm_file;
+struct drm_minor;
 struct drm_printer;
 struct drm_vsvm_query_device;
 struct platform_device;
@@ -27,7 +30,7 @@ struct workqueue_struct;
 
 /* uAPI version, see the changelog above struct drm_driver in vsvm_drv.c */
 #define VSVM_UAPI_MAJOR		1
-#define VSVM_UAPI_MINOR		1
+#define VSVM_UAPI_MINOR		2
 
 /* Limits of the module parameters, checked by vsvm_config_validate() */
 #define VSVM_MAX_DEVICES	8
@@ -109,6 +112,25 @@ void vsvm_config_for_device(const struct vsvm_config *config, u32 index,
  * @VSVM_STAT_US_HMM: of which in hmm_range_fault()
  * @VSVM_STAT_US_BIND: of which writing page table entries
  * @VSVM_STAT_US_INVALIDATE: microseconds spent in invalidation callbacks
+ * @VSVM_STAT_MIGRATE_TO_VRAM: migrations that moved pages to VRAM
+ * @VSVM_STAT_MIGRATE_TO_SYS: migrations that moved pages to system memory
+ * @VSVM_STAT_MIGRATE_PAGES_TO_VRAM: pages moved to VRAM
+ * @VSVM_STAT_MIGRATE_PAGES_TO_SYS: pages moved to system memory
+ * @VSVM_STAT_MIGRATE_BYTES_TO_VRAM: bytes moved to VRAM
+ * @VSVM_STAT_MIGRATE_BYTES_TO_SYS: bytes moved to system memory
+ * @VSVM_STAT_MIGRATE_4K: migrations of less than 64 KiB
+ * @VSVM_STAT_MIGRATE_64K: migrations of 64 KiB up to 2 MiB
+ * @VSVM_STAT_MIGRATE_2M: migrations of 2 MiB
+ * @VSVM_STAT_MIGRATE_PARTIAL: migrations that moved fewer pages than they
+ *	collected or wanted
+ * @VSVM_STAT_CPU_FAULTS_VRAM: CPU faults on VRAM pages (migrate_to_ram)
+ * @VSVM_STAT_EVICTIONS: VRAM allocations evicted
+ * @VSVM_STAT_EVICT_PAGES: pages eviction moved to system memory
+ * @VSVM_STAT_MIGRATE_BACKOFF: GPU faults that left a range in system
+ *	memory because the CPU had just taken it back (ping-pong guard)
+ * @VSVM_STAT_VRAM_ALLOC_FAIL: VRAM allocations that failed
+ * @VSVM_STAT_US_MIGRATE_TO_VRAM: microseconds spent moving pages to VRAM
+ * @VSVM_STAT_US_MIGRATE_TO_SYS: microseconds spent moving pages back
  * @VSVM_STAT_COUNT: number of counters
  */
 enum vsvm_stat {
@@ -132,6 +154,23 @@ enum vsvm_stat {
 	VSVM_STAT_US_HMM,
 	VSVM_STAT_US_BIND,
 	VSVM_STAT_US_INVALIDATE,
+	VSVM_STAT_MIGRATE_TO_VRAM,
+	VSVM_STAT_MIGRATE_TO_SYS,
+	VSVM_STAT_MIGRATE_PAGES_TO_VRAM,
+	VSVM_STAT_MIGRATE_PAGES_TO_SYS,
+	VSVM_STAT_MIGRATE_BYTES_TO_VRAM,
+	VSVM_STAT_MIGRATE_BYTES_TO_SYS,
+	VSVM_STAT_MIGRATE_4K,
+	VSVM_STAT_MIGRATE_64K,
+	VSVM_STAT_MIGRATE_2M,
+	VSVM_STAT_MIGRATE_PARTIAL,
+	VSVM_STAT_CPU_FAULTS_VRAM,
+	VSVM_STAT_EVICTIONS,
+	VSVM_STAT_EVICT_PAGES,
+	VSVM_STAT_MIGRATE_BACKOFF,
+	VSVM_STAT_VRAM_ALLOC_FAIL,
+	VSVM_STAT_US_MIGRATE_TO_VRAM,
+	VSVM_STAT_US_MIGRATE_TO_SYS,
 	VSVM_STAT_COUNT
 };
 
@@ -170,6 +209,8 @@ struct vsvm_device {
 	struct mutex vms_lock;
 	/** @vms: the device's VMs, for debugfs; protected by @vms_lock */
 	struct list_head vms;
+	/** @vram: the device's emulated VRAM */
+	struct vsvm_vram vram;
 };
 
 /**
@@ -182,6 +223,8 @@ struct vsvm_file {
 	struct xarray vms;
 	/** @engine_ns: time the file's jobs ran on each engine; atomic */
 	atomic64_t engine_ns[VSVM_MAX_ENGINES];
+	/** @vram_usage: VRAM allocated for the file's VMs, referenced */
+	struct vsvm_vram_usage *vram_usage;
 };
 
 static inline struct vsvm_device *to_vsvm_device(struct drm_device *drm)
@@ -241,5 +284,6 @@ void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file);
  */
 
 void vsvm_debugfs_init(struct vsvm_device *vdev);
+void vsvm_debugfs_minor_init(struct drm_minor *minor);
 
 #endif /* _VSVM_DRV_H_ */

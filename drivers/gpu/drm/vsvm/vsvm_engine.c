@@ -15,6 +15,7 @@
 
 #include "vsvm_drv.h"
 #include "vsvm_vm.h"
+#include "vsvm_vram.h"
 
 /**
  * DOC: Command processor
@@ -46,17 +47,27 @@
  * struct vsvm_access - one address an operation needs translated
  * @addr: the virtual address
  * @access: DRM_VSVM_ACCESS_* bits
- * @page: out: the page that backs @addr
+ * @pfn: out: the page frame that backs @addr
+ * @devmem: out: @pfn is VRAM, reached through the backing store
  */
 struct vsvm_access {
 	u64 addr;
 	u32 access;
-	struct page *page;
+	unsigned long pfn;
+	bool devmem;
 };
 
 static bool vsvm_access_writes(u32 access)
 {
 	return access & (DRM_VSVM_ACCESS_WRITE | DRM_VSVM_ACCESS_ATOMIC);
+}
+
+/* May a translation with these permissions serve @access? */
+static bool vsvm_tlb_allows(bool writable, bool atomic, u32 access)
+{
+	if ((access & DRM_VSVM_ACCESS_ATOMIC) && !atomic)
+		return false;
+	return !vsvm_access_writes(access) || writable;
 }
 
 /* Translate one address; notifier lock held for reading */
@@ -69,19 +80,40 @@ static bool vsvm_engine_translate(struct vsvm_job *job, struct vsvm_access *a)
 	struct vsvm_pt_xlate xlate;
 
 	if (!e->valid || e->vpn != vpn || e->gen != gen ||
-	    (vsvm_access_writes(a->access) && !e->writable)) {
+	    !vsvm_tlb_allows(e->writable, e->atomic, a->access)) {
 		if (!vsvm_pt_translate(pt, a->addr, &xlate))
 			return false;
 		e->vpn = vpn;
 		e->gen = gen;
 		e->pfn = xlate.pfn;
 		e->writable = xlate.writable;
+		e->atomic = xlate.atomic;
+		e->devmem = xlate.devmem;
 		e->valid = true;
-		if (vsvm_access_writes(a->access) && !e->writable)
+		if (!vsvm_tlb_allows(e->writable, e->atomic, a->access))
 			return false;
 	}
-	a->page = pfn_to_page(e->pfn);
+	a->pfn = e->pfn;
+	a->devmem = e->devmem;
 	return true;
+}
+
+/*
+ * The kernel address of a translated page: system pages through their
+ * kernel mapping, VRAM pages through the device's backing store.  Only
+ * while the notifier lock is held.
+ */
+static void *vsvm_access_map(struct vsvm_job *job, const struct vsvm_access *a)
+{
+	if (a->devmem)
+		return vsvm_vram_pfn_vaddr(&job->vm->vdev->vram, a->pfn);
+	return kmap_local_page(pfn_to_page(a->pfn));
+}
+
+static void vsvm_access_unmap(const struct vsvm_access *a, void *vaddr)
+{
+	if (!a->devmem)
+		kunmap_local(vaddr);
 }
 
 static void vsvm_engine_record_fault(struct vsvm_job *job,
@@ -179,17 +211,19 @@ static int vsvm_engine_rw(struct vsvm_job *job, u64 addr, void *buf,
 
 	while (len) {
 		size_t chunk = vsvm_page_chunk(addr, len);
+		void *vaddr;
 		int ret;
 
 		a.addr = addr;
 		ret = vsvm_engine_map_pages(job, &a, 1);
 		if (ret)
 			return ret;
+		vaddr = vsvm_access_map(job, &a);
 		if (access & DRM_VSVM_ACCESS_WRITE)
-			memcpy_to_page(a.page, offset_in_page(addr), buf, chunk);
+			memcpy(vaddr + offset_in_page(addr), buf, chunk);
 		else
-			memcpy_from_page(buf, a.page, offset_in_page(addr),
-					 chunk);
+			memcpy(buf, vaddr + offset_in_page(addr), chunk);
+		vsvm_access_unmap(&a, vaddr);
 		addr += chunk;
 		buf += chunk;
 		len -= chunk;
@@ -240,10 +274,10 @@ static int vsvm_engine_fill(struct vsvm_job *job, u64 addr, u64 len,
 		ret = vsvm_engine_map_pages(job, &a, 1);
 		if (ret)
 			return ret;
-		vaddr = kmap_local_page(a.page);
+		vaddr = vsvm_access_map(job, &a);
 		vsvm_fill_bytes(vaddr + offset_in_page(a.addr), chunk, pattern,
 				plen, done % plen);
-		kunmap_local(vaddr);
+		vsvm_access_unmap(&a, vaddr);
 		done += chunk;
 	}
 	vsvm_engine_release(job);
@@ -268,12 +302,12 @@ static int vsvm_engine_copy(struct vsvm_job *job, u64 dst, u64 src, u64 len)
 		ret = vsvm_engine_map_pages(job, a, 2);
 		if (ret)
 			return ret;
-		from = kmap_local_page(a[0].page);
-		to = kmap_local_page(a[1].page);
+		from = vsvm_access_map(job, &a[0]);
+		to = vsvm_access_map(job, &a[1]);
 		memcpy(to + offset_in_page(dst), from + offset_in_page(src),
 		       chunk);
-		kunmap_local(to);
-		kunmap_local(from);
+		vsvm_access_unmap(&a[1], to);
+		vsvm_access_unmap(&a[0], from);
 		src += chunk;
 		dst += chunk;
 		len -= chunk;
@@ -317,13 +351,13 @@ static int vsvm_cmd_store(struct vsvm_job *job,
 		return ret;
 	/* Everything the job wrote before is visible before the value. */
 	smp_wmb();
-	vaddr = kmap_local_page(a.page);
+	vaddr = vsvm_access_map(job, &a);
 	p = vaddr + offset_in_page(cmd->addr);
 	if (is64)
 		WRITE_ONCE(*(u64 *)p, cmd->value);
 	else
 		WRITE_ONCE(*(u32 *)p, (u32)cmd->value);
-	kunmap_local(vaddr);
+	vsvm_access_unmap(&a, vaddr);
 	vsvm_engine_release(job);
 	wake_up_all(&job->vm->wq);
 	return 0;
@@ -505,9 +539,9 @@ static int vsvm_cmd_atomic(struct vsvm_job *job,
 	ret = vsvm_engine_map_pages(job, &a, 1);
 	if (ret)
 		return ret;
-	vaddr = kmap_local_page(a.page);
+	vaddr = vsvm_access_map(job, &a);
 	old = vsvm_atomic_rmw(vaddr + offset_in_page(cmd->addr), is64, cmd);
-	kunmap_local(vaddr);
+	vsvm_access_unmap(&a, vaddr);
 	vsvm_engine_release(job);
 
 	if (cmd->header.flags & DRM_VSVM_ATOMIC_RETURN) {

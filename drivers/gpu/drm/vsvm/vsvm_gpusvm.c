@@ -548,6 +548,18 @@ static int vsvm_gpusvm_hmm_fault(struct vsvm_gpusvm *gpusvm,
 	return ret;
 }
 
+/* Does hmm_range_fault() output hold device-private pages (ours, then)? */
+static bool vsvm_gpusvm_any_devmem(const unsigned long *pfns,
+				   unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		if (is_device_private_page(hmm_pfn_to_page(pfns[i])))
+			return true;
+	return false;
+}
+
 /**
  * vsvm_gpusvm_range_get_pages() - fault in the pages of a range
  * @gpusvm: the SVM state
@@ -604,6 +616,7 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 	range->notifier_seq = hmm_range.notifier_seq;
 	range->flags.has_pages = true;
 	range->flags.writable = ctx->write;
+	range->flags.has_devmem_pages = vsvm_gpusvm_any_devmem(pfns, npages);
 	up_write(&gpusvm->notifier_lock);
 
 	ctx->npages += npages;
@@ -644,6 +657,7 @@ void vsvm_gpusvm_range_unmap_pages(struct vsvm_gpusvm *gpusvm,
 {
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 	range->flags.has_pages = false;
+	range->flags.has_devmem_pages = false;
 }
 
 /**

@@ -121,6 +121,7 @@ struct vsvm_gpusvm_notifier {
  * @writable: the pages were faulted for writing
  * @unmapped: an UNMAP event hit the range; it awaits the garbage collector
  * @partial_unmap: only part of the range was unmapped
+ * @has_devmem_pages: some of the valid pages are the device's own VRAM
  *
  * Protected by &vsvm_gpusvm.notifier_lock.
  */
@@ -129,6 +130,7 @@ struct vsvm_gpusvm_range_flags {
 	u8 writable:1;
 	u8 unmapped:1;
 	u8 partial_unmap:1;
+	u8 has_devmem_pages:1;
 };
 
 /**

@@ -46,16 +46,10 @@ static unsigned int vsvm_pt_index(u64 addr)
 }
 
 static u64 vsvm_pte_encode(unsigned long pfn, enum vsvm_pte_size size,
-			   bool writable, bool devmem)
+			   u64 prot)
 {
-	u64 pte = VSVM_PTE_VALID | FIELD_PREP(VSVM_PTE_SIZE_MASK, size) |
-		  ((u64)pfn << PAGE_SHIFT);
-
-	if (writable)
-		pte |= VSVM_PTE_WRITE;
-	if (devmem)
-		pte |= VSVM_PTE_DEVMEM;
-	return pte;
+	return VSVM_PTE_VALID | FIELD_PREP(VSVM_PTE_SIZE_MASK, size) |
+	       (prot & VSVM_PTE_PROT_MASK) | ((u64)pfn << PAGE_SHIFT);
 }
 
 /**
@@ -170,8 +164,8 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pt_release);
  * @addr: virtual address, aligned to @size
  * @size: the size of the entry
  * @pfn: the first 4 KiB page frame, aligned to @size
- * @writable: allow writes
- * @devmem: the memory is device memory
+ * @prot: VSVM_PTE_WRITE (allow writes), VSVM_PTE_ATOMIC (allow atomics),
+ *	VSVM_PTE_DEVMEM (the memory is VRAM)
  *
  * The table must exist (vsvm_pt_prepare()).  A 64 KiB mapping writes its 16
  * entries, each with its own page frame.
@@ -179,7 +173,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pt_release);
  * Context: @pt->lock held for writing.
  */
 void vsvm_pt_map(struct vsvm_pt *pt, u64 addr, enum vsvm_pte_size size,
-		 unsigned long pfn, bool writable, bool devmem)
+		 unsigned long pfn, u64 prot)
 {
 	u64 *table = vsvm_pt_table(pt, addr);
 	unsigned int i, n, first = vsvm_pt_index(addr);
@@ -191,7 +185,7 @@ void vsvm_pt_map(struct vsvm_pt *pt, u64 addr, enum vsvm_pte_size size,
 	n = size == VSVM_PTE_SIZE_64K ? VSVM_PT_64K_ENTRIES : 1;
 	for (i = 0; i < n; i++)
 		WRITE_ONCE(table[first + i],
-			   vsvm_pte_encode(pfn + i, size, writable, devmem));
+			   vsvm_pte_encode(pfn + i, size, prot));
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pt_map);
 
@@ -280,6 +274,7 @@ bool vsvm_pt_translate(struct vsvm_pt *pt, u64 addr,
 	xlate->pfn = ((pte & VSVM_PTE_PFN_MASK) >> PAGE_SHIFT) + offset;
 	xlate->writable = pte & VSVM_PTE_WRITE;
 	xlate->devmem = pte & VSVM_PTE_DEVMEM;
+	xlate->atomic = pte & VSVM_PTE_ATOMIC;
 	xlate->size = FIELD_GET(VSVM_PTE_SIZE_MASK, pte);
 	return true;
 }

@@ -16,6 +16,9 @@
 #define VSVM_PTE_WRITE		BIT_ULL(1)
 #define VSVM_PTE_DEVMEM		BIT_ULL(2)
 #define VSVM_PTE_SIZE_MASK	GENMASK_ULL(4, 3)
+#define VSVM_PTE_ATOMIC		BIT_ULL(5)
+#define VSVM_PTE_PROT_MASK	(VSVM_PTE_WRITE | VSVM_PTE_DEVMEM | \
+				 VSVM_PTE_ATOMIC)
 #define VSVM_PTE_PFN_MASK	GENMASK_ULL(51, 12)
 
 /**
@@ -71,12 +74,14 @@ struct vsvm_pt {
  * @pfn: the 4 KiB page frame that backs the address
  * @writable: the entry allows writes
  * @devmem: the page is device memory (VRAM)
+ * @atomic: the entry allows atomics
  * @size: the &enum vsvm_pte_size of the entry that maps it
  */
 struct vsvm_pt_xlate {
 	unsigned long pfn;
 	bool writable;
 	bool devmem;
+	bool atomic;
 	enum vsvm_pte_size size;
 };
 
@@ -85,7 +90,7 @@ void vsvm_pt_fini(struct vsvm_pt *pt);
 int vsvm_pt_prepare(struct vsvm_pt *pt, u64 start, u64 end);
 void vsvm_pt_release(struct vsvm_pt *pt, u64 start, u64 end);
 void vsvm_pt_map(struct vsvm_pt *pt, u64 addr, enum vsvm_pte_size size,
-		 unsigned long pfn, bool writable, bool devmem);
+		 unsigned long pfn, u64 prot);
 unsigned long vsvm_pt_zap(struct vsvm_pt *pt, u64 start, u64 end);
 void vsvm_pt_tlb_invalidate(struct vsvm_pt *pt);
 bool vsvm_pt_translate(struct vsvm_pt *pt, u64 addr,

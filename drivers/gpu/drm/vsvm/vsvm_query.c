@@ -69,7 +69,7 @@ void vsvm_query_fill_device(const struct vsvm_device *vdev,
 	info->num_engines = vdev->config.num_engines;
 	info->vram_size = vdev->config.vram_size;
 	info->page_sizes = VSVM_PAGE_SIZES;
-	info->features = DRM_VSVM_FEATURE_SVM;
+	info->features = DRM_VSVM_FEATURE_SVM | DRM_VSVM_FEATURE_VRAM;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_query_fill_device);
 

@@ -12,6 +12,7 @@
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_migrate.h"
 #include "vsvm_trace.h"
 #include "vsvm_vm.h"
 
@@ -74,6 +75,8 @@ static const unsigned long vsvm_svm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 
 #define VSVM_SVM_NOTIFIER_SIZE	SZ_512M
 #define VSVM_SVM_MAX_PIECES	16
+/* How long a range the CPU took back stays in system memory */
+#define VSVM_SVM_BACKOFF_MS	10
 
 /**
  * struct vsvm_svm_range - vsvm's range: the SVM layer's range plus policy
@@ -86,6 +89,18 @@ struct vsvm_svm_range {
 	 * when the range is not queued
 	 */
 	struct list_head gc_link;
+	/**
+	 * @backoff_until: jiffies until which GPU faults leave the range in
+	 * system memory, because the CPU just took its pages out of VRAM.  Written by the invalidation callback, read by the
+	 * fault handler; READ_ONCE()/WRITE_ONCE().
+	 */
+	unsigned long backoff_until;
+	/**
+	 * @atomic_anywhere: GPU atomics may use the range's system pages
+	 * (&DRM_VSVM_ATOMIC_ANYWHERE); set by the fault handler under
+	 * &vsvm_gpusvm.lock before it binds
+	 */
+	bool atomic_anywhere;
 };
 
 static struct vsvm_svm_range *to_vsvm_range(struct vsvm_gpusvm_range *r)
@@ -141,6 +156,25 @@ static bool vsvm_svm_event_unmaps(const struct mmu_notifier_range *mmu_range)
 	       mmu_range->event == MMU_NOTIFY_RELEASE;
 }
 
+/*
+ * The ping-pong guard: pages of a range leaving VRAM through migrate_vma
+ * (MMU_NOTIFY_MIGRATE: the CPU touched them, PREFETCH, another device took
+ * them) keep the next GPU faults from moving them back for
+ * VSVM_SVM_BACKOFF_MS.  The fault handler's own moves to VRAM do not count;
+ * eviction (migrate_device_range(), reported as MMU_NOTIFY_CLEAR) does not
+ * either: an evicted range may come back on its next fault.
+ */
+static void vsvm_svm_note_migration(struct vsvm_vm *vm,
+				    struct vsvm_gpusvm_range *range,
+				    const struct mmu_notifier_range *mmu_range)
+{
+	if (mmu_range->event != MMU_NOTIFY_MIGRATE ||
+	    !range->flags.has_devmem_pages || READ_ONCE(vm->migrating_in))
+		return;
+	WRITE_ONCE(to_vsvm_range(range)->backoff_until,
+		   jiffies + msecs_to_jiffies(VSVM_SVM_BACKOFF_MS));
+}
+
 static void vsvm_svm_invalidate(struct vsvm_gpusvm *gpusvm,
 				struct vsvm_gpusvm_notifier *notifier,
 				const struct mmu_notifier_range *mmu_range)
@@ -156,6 +190,7 @@ static void vsvm_svm_invalidate(struct vsvm_gpusvm *gpusvm,
 	for (range = vsvm_gpusvm_range_first(notifier, start, end); range;
 	     range = vsvm_gpusvm_range_next(range, start, end)) {
 		hit = true;
+		vsvm_svm_note_migration(vm, range, mmu_range);
 		zapped += vsvm_pt_zap(&vm->pt, vsvm_gpusvm_range_start(range),
 				      vsvm_gpusvm_range_end(range));
 		vsvm_gpusvm_range_unmap_pages(gpusvm, range);
@@ -345,7 +380,8 @@ void vsvm_svm_fini(struct vsvm_vm *vm)
 
 /* Check the CPU VMA at @addr and return its bounds */
 static int vsvm_svm_check_vma(struct vsvm_vm *vm, u64 addr, bool write,
-			      unsigned long *vma_start, unsigned long *vma_end)
+			      unsigned long *vma_start, unsigned long *vma_end,
+			      bool *movable)
 {
 	struct vm_area_struct *vma;
 	int ret = 0;
@@ -360,6 +396,7 @@ static int vsvm_svm_check_vma(struct vsvm_vm *vm, u64 addr, bool write,
 	} else {
 		*vma_start = vma->vm_start;
 		*vma_end = vma->vm_end;
+		*movable = vsvm_migrate_vma_movable(vma);
 	}
 	mmap_read_unlock(vm->mm);
 	return ret;
@@ -393,6 +430,41 @@ static enum vsvm_pte_size vsvm_svm_pte_size(const unsigned long *pfns,
 	return VSVM_PTE_SIZE_4K;
 }
 
+/* The protection bits of an entry mapping the page of @hmm_pfn */
+static u64 vsvm_svm_pte_prot(struct vsvm_gpusvm_range *range,
+			     unsigned long hmm_pfn)
+{
+	bool devmem = is_device_private_page(hmm_pfn_to_page(hmm_pfn));
+	u64 prot = 0;
+
+	if (hmm_pfn & HMM_PFN_WRITE) {
+		prot |= VSVM_PTE_WRITE;
+		if (devmem || to_vsvm_range(range)->atomic_anywhere)
+			prot |= VSVM_PTE_ATOMIC;
+	}
+	if (devmem)
+		prot |= VSVM_PTE_DEVMEM;
+	return prot;
+}
+
+/* Mark the VRAM allocations the GPU maps as most recently used */
+static void vsvm_svm_touch_vram(const unsigned long *pfns,
+				unsigned long npages)
+{
+	struct vsvm_vram_alloc *last = NULL;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page = hmm_pfn_to_page(pfns[i]);
+
+		if (!is_device_private_page(page) ||
+		    page->zone_device_data == last)
+			continue;
+		last = page->zone_device_data;
+		vsvm_vram_touch(last);
+	}
+}
+
 /* Write the entries of a range whose pages are valid */
 static void vsvm_svm_range_map(struct vsvm_vm *vm,
 			       struct vsvm_gpusvm_range *range)
@@ -409,9 +481,11 @@ static void vsvm_svm_range_map(struct vsvm_vm *vm,
 		size = vsvm_svm_pte_size(pfns, npages - i, addr);
 		vsvm_pt_map(&vm->pt, addr, size,
 			    page_to_pfn(hmm_pfn_to_page(pfns[0])),
-			    pfns[0] & HMM_PFN_WRITE, false);
+			    vsvm_svm_pte_prot(range, pfns[0]));
 		i += vsvm_pte_size_bytes(size) >> PAGE_SHIFT;
 	}
+	if (range->flags.has_devmem_pages)
+		vsvm_svm_touch_vram(range->pfns, npages);
 }
 
 /* Program the page table for a range: -EAGAIN if its pages went stale */
@@ -455,16 +529,94 @@ static void vsvm_svm_count_fault(struct vsvm_vm *vm,
 					     VSVM_STAT_FAULT_READ);
 }
 
+/* Move [start, end) to VRAM if the VMA at @addr allows; SVM lock held */
+static u64 vsvm_svm_migrate_span(struct vsvm_vm *vm, u64 addr, u64 *start,
+				 u64 *end, const struct vsvm_migrate_opts *opts)
+{
+	struct vsvm_migrate_result res = {};
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, addr);
+	if (vma && vsvm_migrate_vma_movable(vma)) {
+		*start = max_t(u64, *start, vma->vm_start);
+		*end = min_t(u64, *end, vma->vm_end);
+		WRITE_ONCE(vm->migrating_in, true);
+		/* No VRAM: the range stays in system memory, that is all. */
+		vsvm_migrate_to_vram(&vm->vdev->vram, vma, *start, *end, opts,
+				     &res);
+		WRITE_ONCE(vm->migrating_in, false);
+	}
+	mmap_read_unlock(vm->mm);
+	return res.busy;
+}
+
+/* Move the granule around @addr to VRAM; SVM lock held */
+static void vsvm_svm_migrate_in(struct vsvm_vm *vm, u64 addr,
+				const struct drm_vsvm_mem_attrs *attrs,
+				bool for_atomic)
+{
+	struct vsvm_migrate_opts opts = {
+		.usage = vm->vfile->vram_usage,
+		.granule = attrs->granularity,
+		.timeslice = for_atomic ?
+			     msecs_to_jiffies(attrs->atomic_timeslice_ms) : 0,
+	};
+	u64 start = ALIGN_DOWN(addr, attrs->granularity);
+	u64 end = start + attrs->granularity;
+
+	/*
+	 * Pages another device's VRAM holds are not collected: fault them
+	 * back to system memory through that device and try once more.
+	 */
+	if (vsvm_svm_migrate_span(vm, addr, &start, &end, &opts)) {
+		vsvm_migrate_fault_in(vm, start, end);
+		vsvm_svm_migrate_span(vm, addr, &start, &end, &opts);
+	}
+}
+
+/*
+ * Follow the memory attributes at @addr before filling the range: move the
+ * granule around it to VRAM if they want it there.
+ */
+static int vsvm_svm_place(struct vsvm_vm *vm, struct vsvm_gpusvm_range *range,
+			  u64 addr, u32 access, bool movable)
+{
+	struct vsvm_svm_range *srange = to_vsvm_range(range);
+	struct drm_vsvm_mem_attrs attrs;
+	bool atomic_vram;
+
+	vsvm_attrs_get(vm, addr, &attrs);
+	atomic_vram = attrs.atomic_policy == DRM_VSVM_ATOMIC_VRAM_ONLY;
+	srange->atomic_anywhere = !atomic_vram;
+	if (access & DRM_VSVM_ACCESS_ATOMIC && atomic_vram) {
+		if (!movable)
+			return -EFAULT;
+		vsvm_svm_migrate_in(vm, addr, &attrs, true);
+		return 0;
+	}
+	if (attrs.preferred_loc == DRM_VSVM_LOC_SYSTEM || !movable)
+		return 0;
+	if (time_before(jiffies, READ_ONCE(srange->backoff_until))) {
+		vsvm_stat_inc(vm->vdev, VSVM_STAT_MIGRATE_BACKOFF);
+		return 0;
+	}
+	vsvm_svm_migrate_in(vm, addr, &attrs, false);
+	return 0;
+}
+
 /* Find or create the range at @addr and map it; SVM lock held */
-static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr,
+static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
 				 struct vsvm_gpusvm_ctx *ctx)
 {
 	struct vsvm_gpusvm_range *range;
 	unsigned long vma_start, vma_end;
+	bool movable;
 	int ret;
 
 	vsvm_svm_garbage_collector(vm);
-	ret = vsvm_svm_check_vma(vm, addr, ctx->write, &vma_start, &vma_end);
+	ret = vsvm_svm_check_vma(vm, addr, ctx->write, &vma_start, &vma_end,
+				 &movable);
 	if (ret)
 		return ret;
 
@@ -486,6 +638,9 @@ static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr,
 			return PTR_ERR(range);
 	}
 
+	ret = vsvm_svm_place(vm, range, addr, access, movable);
+	if (ret)
+		return ret;
 	do {
 		ret = vsvm_gpusvm_range_get_pages(&vm->gpusvm, range, ctx);
 		if (!ret)
@@ -544,7 +699,7 @@ int vsvm_svm_handle_fault(struct vsvm_vm *vm, u64 addr, u32 access,
 		ret = -ECANCELED;
 	} else {
 		mutex_lock(&vm->gpusvm.lock);
-		ret = vsvm_svm_fault_locked(vm, addr, &ctx);
+		ret = vsvm_svm_fault_locked(vm, addr, access, &ctx);
 		mutex_unlock(&vm->gpusvm.lock);
 		mmput(vm->mm);
 	}

@@ -63,6 +63,47 @@ TRACE_EVENT(vsvm_bind,
 		      __entry->write ? "rw" : "ro")
 );
 
+TRACE_EVENT(vsvm_migrate,
+	    TP_PROTO(u32 dev, u64 start, u64 end, bool to_vram,
+		     unsigned long npages, unsigned long moved, s64 us),
+	    TP_ARGS(dev, start, end, to_vram, npages, moved, us),
+	    TP_STRUCT__entry(__field(u32, dev)
+			     __field(u64, start)
+			     __field(u64, end)
+			     __field(bool, to_vram)
+			     __field(unsigned long, npages)
+			     __field(unsigned long, moved)
+			     __field(s64, us)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->to_vram = to_vram;
+			   __entry->npages = npages;
+			   __entry->moved = moved;
+			   __entry->us = us;),
+	    TP_printk("dev=%u [0x%llx, 0x%llx) dir=%s npages=%lu moved=%lu us=%lld",
+		      __entry->dev, __entry->start, __entry->end,
+		      __entry->to_vram ? "to_vram" : "to_sys",
+		      __entry->npages, __entry->moved, __entry->us)
+);
+
+TRACE_EVENT(vsvm_evict,
+	    TP_PROTO(u32 dev, u64 offset, unsigned long npages,
+		     unsigned long moved),
+	    TP_ARGS(dev, offset, npages, moved),
+	    TP_STRUCT__entry(__field(u32, dev)
+			     __field(u64, offset)
+			     __field(unsigned long, npages)
+			     __field(unsigned long, moved)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->offset = offset;
+			   __entry->npages = npages;
+			   __entry->moved = moved;),
+	    TP_printk("dev=%u offset=0x%llx npages=%lu moved=%lu",
+		      __entry->dev, __entry->offset, __entry->npages,
+		      __entry->moved)
+);
+
 #endif /* _VSVM_TRACE_H_ */
 
 /* This part must be outside protection */

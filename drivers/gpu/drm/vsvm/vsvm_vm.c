@@ -15,6 +15,7 @@
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_migrate.h"
 #include "vsvm_vm.h"
 
 /**
@@ -136,6 +137,7 @@ static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
 		kfree(vm);
 		return ERR_PTR(ret);
 	}
+	vsvm_attrs_init(vm);
 	mmgrab(vm->mm);
 
 	mutex_lock(&vdev->vms_lock);
@@ -157,6 +159,7 @@ static void vsvm_vm_close(struct vsvm_vm *vm)
 	mutex_unlock(&vdev->vms_lock);
 
 	vsvm_svm_fini(vm);
+	vsvm_attrs_fini(vm);
 	mmdrop(vm->mm);
 	/* Wake whoever still waits on the VM: its jobs are all over. */
 	wake_up_all(&vm->wq);
@@ -290,8 +293,15 @@ static int vsvm_range_info_copy(struct vsvm_vm *vm,
 				       VSVM_RANGE_INFO_BATCH);
 
 		/* Not under the notifier lock: copying out may fault. */
-		vsvm_range_info_fill(vm, args->start + (done << PAGE_SHIFT),
-				     entries, n);
+		if (args->flags & DRM_VSVM_RANGE_INFO_RESIDENCY)
+			ret = vsvm_migrate_residency(vm, args->start +
+						     (done << PAGE_SHIFT),
+						     n, entries);
+		else
+			vsvm_range_info_fill(vm, args->start +
+					     (done << PAGE_SHIFT), entries, n);
+		if (ret)
+			break;
 		if (copy_to_user(data + done, entries, n)) {
 			ret = -EFAULT;
 			break;
@@ -311,7 +321,8 @@ static int vsvm_range_info_validate(const struct drm_vsvm_range_info *args)
 {
 	u64 end;
 
-	if (args->flags || !PAGE_ALIGNED(args->start) ||
+	if ((args->flags & ~DRM_VSVM_RANGE_INFO_RESIDENCY) ||
+	    !PAGE_ALIGNED(args->start) ||
 	    !PAGE_ALIGNED(args->size) || !args->size ||
 	    args->size > DRM_VSVM_RANGE_INFO_MAX_SIZE ||
 	    check_add_overflow(args->start, args->size, &end))
@@ -367,6 +378,11 @@ int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
 	if (!vfile)
 		return -ENOMEM;
 	vfile->vdev = to_vsvm_device(drm);
+	vfile->vram_usage = vsvm_vram_usage_create();
+	if (!vfile->vram_usage) {
+		kfree(vfile);
+		return -ENOMEM;
+	}
 	xa_init_flags(&vfile->vms, XA_FLAGS_ALLOC1);
 	file->driver_priv = vfile;
 	return 0;
@@ -389,6 +405,7 @@ void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file)
 		vsvm_vm_put(vm);
 	}
 	xa_destroy(&vfile->vms);
+	vsvm_vram_usage_put(vfile->vram_usage);
 	kfree(vfile);
 }
 
@@ -405,7 +422,12 @@ void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 	struct vsvm_file *vfile = file->driver_priv;
 	u32 i;
 
+	u64 vram_kib = atomic64_read(&vfile->vram_usage->bytes) / SZ_1K;
+
 	for (i = 0; i < vfile->vdev->config.num_engines; i++)
 		drm_printf(p, "drm-engine-engine%u:\t%llu ns\n", i,
 			   (u64)atomic64_read(&vfile->engine_ns[i]));
+	/* All of a file's VRAM holds pages: total and resident are equal. */
+	drm_printf(p, "drm-total-vram:\t%llu KiB\n", vram_kib);
+	drm_printf(p, "drm-resident-vram:\t%llu KiB\n", vram_kib);
 }

@@ -14,11 +14,38 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include <uapi/drm/vsvm_drm.h>
+
 #include "vsvm_gpusvm.h"
 #include "vsvm_pt.h"
 
+/* Unmapped parts an advised span remembers before it is dropped instead */
+#define VSVM_ATTR_MAX_HOLES	4
+
+/**
+ * struct vsvm_attrs - the memory attributes of a VM (vsvm_attr.c)
+ */
+struct vsvm_attrs {
+	/**
+	 * @lock: protects @root, @count and @defaults.  Taken after
+	 * &vsvm_gpusvm.lock, before the mmap lock.
+	 */
+	struct mutex lock;
+	/** @root: the advised spans (&struct vsvm_attr_span); under @lock */
+	struct rb_root_cached root;
+	/** @count: spans in @root; under @lock */
+	unsigned int count;
+	/** @defaults: the attributes outside every span; under @lock */
+	struct drm_vsvm_mem_attrs defaults;
+	/** @dirty_lock: protects @dirty and the spans' holes */
+	spinlock_t dirty_lock;
+	/** @dirty: spans an unmap hit; under @dirty_lock */
+	struct list_head dirty;
+};
+
 struct drm_device;
 struct drm_file;
+struct drm_vsvm_mem_attrs;
 struct mm_struct;
 struct vsvm_device;
 struct vsvm_engine;
@@ -59,6 +86,15 @@ struct vsvm_vm {
 	struct list_head gc_list;
 	/** @gc_work: runs the garbage collector outside of faults */
 	struct work_struct gc_work;
+	/** @attrs: the memory attributes (MADVISE) */
+	struct vsvm_attrs attrs;
+	/**
+	 * @migrating_in: the fault handler is moving pages of this VM to
+	 * VRAM, so the invalidations it causes are not the CPU taking pages
+	 * back.  Written under @gpusvm.lock, read by the invalidation
+	 * callback with READ_ONCE().
+	 */
+	bool migrating_in;
 	/**
 	 * @jobs: jobs that have not completed successfully, by seqno: the
 	 * pending ones and the failed ones, whose error WAIT reports.  The
@@ -111,6 +147,10 @@ struct vsvm_tlb {
 		unsigned long pfn;
 		/** @entry.writable: writes allowed */
 		bool writable;
+		/** @entry.atomic: atomics allowed */
+		bool atomic;
+		/** @entry.devmem: the page is VRAM */
+		bool devmem;
 		/** @entry.valid: the entry holds a translation */
 		bool valid;
 	} entry[VSVM_TLB_ENTRIES];
@@ -165,6 +205,16 @@ int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
 			  struct drm_file *file);
 int vsvm_range_info_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+
+/* vsvm_attr.c */
+void vsvm_attrs_init(struct vsvm_vm *vm);
+void vsvm_attrs_fini(struct vsvm_vm *vm);
+void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
+		    struct drm_vsvm_mem_attrs *attrs);
+int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
+int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
 			  struct drm_file *file);
 
 /* vsvm_svm.c */

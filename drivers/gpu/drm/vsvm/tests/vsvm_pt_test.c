@@ -53,7 +53,8 @@ static void pt_map(struct vsvm_pt_test *t, u64 addr, enum vsvm_pte_size size,
 		   unsigned long pfn, bool writable)
 {
 	down_write(&t->lock);
-	vsvm_pt_map(&t->pt, addr, size, pfn, writable, false);
+	vsvm_pt_map(&t->pt, addr, size, pfn,
+		    writable ? VSVM_PTE_WRITE | VSVM_PTE_ATOMIC : 0);
 	up_write(&t->lock);
 }
 

@@ -92,7 +92,8 @@ static void vsvm_query_test_fill_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.page_sizes,
 			DRM_VSVM_PAGE_SIZE_4K | DRM_VSVM_PAGE_SIZE_64K |
 			DRM_VSVM_PAGE_SIZE_2M);
-	KUNIT_EXPECT_EQ(test, info.features, DRM_VSVM_FEATURE_SVM);
+	KUNIT_EXPECT_EQ(test, info.features,
+			DRM_VSVM_FEATURE_SVM | DRM_VSVM_FEATURE_VRAM);
 }
 
 static struct kunit_case vsvm_query_test_cases[] = {

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <drm/drm_file.h>
+#include <uapi/drm/vsvm_drm.h>
+
+#include "vsvm_drv.h"
+#include "vsvm_vm.h"
+
+/**
+ * DOC: Memory attributes
+ *
+ * MADVISE gives a span of the address space its &struct drm_vsvm_mem_attrs:
+ * preferred location, granularity and atomic policy; elsewhere the VM's
+ * defaults apply.  The attributes belong to addresses, not to the pages or
+ * the GPU ranges there, and last until the addresses are unmapped.
+ *
+ * Each advised span is a &struct vsvm_attr_span in the VM's interval tree,
+ * with an mmu_interval_notifier of its own so that it hears of munmap()
+ * even where the GPU never faulted.  Its callback may not allocate or
+ * sleep, so it only notes the unmapped part (up to
+ * VSVM_ATTR_MAX_HOLES of them; more drop the span) and queues the span;
+ * the next user of the attributes (a GPU fault, MADVISE, ATTR_QUERY,
+ * PREFETCH) replaces it by the parts that are still mapped, in
+ * vsvm_attrs_sync().  Spans never overlap: advising a span cuts the old
+ * spans it overlaps.
+ *
+ * &vsvm_attrs.lock (a mutex) protects the tree; &vsvm_attrs.dirty_lock (a
+ * spinlock, taken by the notifier callbacks) protects the queue and the
+ * holes.  The lock is taken after &vsvm_gpusvm.lock and before the mmap
+ * lock.
+ */
+
+/* Default granularity and atomic timeslice, for zeroes in the uAPI */
+#define VSVM_ATTR_DEFAULT_GRANULE	SZ_2M
+#define VSVM_ATTR_DEFAULT_TIMESLICE_MS	5
+
+/**
+ * struct vsvm_attr_hole - an unmapped part of an advised span
+ */
+struct vsvm_attr_hole {
+	/** @start: first address */
+	unsigned long start;
+	/** @end: end address */
+	unsigned long end;
+};
+
+/**
+ * struct vsvm_attr_span - a span with advised attributes
+ */
+struct vsvm_attr_span {
+	/** @vm: the VM */
+	struct vsvm_vm *vm;
+	/** @itree: node in &vsvm_attrs.root, under &vsvm_attrs.lock */
+	struct interval_tree_node itree;
+	/** @notifier: tells the span of unmaps */
+	struct mmu_interval_notifier notifier;
+	/** @attrs: the attributes, as advised; constant */
+	struct drm_vsvm_mem_attrs attrs;
+	/**
+	 * @dirty_link: link in &vsvm_attrs.dirty when part of the span was
+	 * unmapped; protected by &vsvm_attrs.dirty_lock
+	 */
+	struct list_head dirty_link;
+	/** @holes: the unmapped parts; under &vsvm_attrs.dirty_lock */
+	struct vsvm_attr_hole holes[VSVM_ATTR_MAX_HOLES];
+	/** @nholes: entries of @holes; under &vsvm_attrs.dirty_lock */
+	unsigned int nholes;
+	/**
+	 * @overflow: more than VSVM_ATTR_MAX_HOLES holes: drop the span;
+	 * under &vsvm_attrs.dirty_lock
+	 */
+	bool overflow;
+};
+
+static bool vsvm_attr_invalidate(struct mmu_interval_notifier *mni,
+				 const struct mmu_notifier_range *range,
+				 unsigned long cur_seq)
+{
+	struct vsvm_attr_span *span = container_of(mni, typeof(*span),
+						   notifier);
+	struct vsvm_attrs *attrs = &span->vm->attrs;
+
+	mmu_interval_set_seq(mni, cur_seq);
+	if (range->event != MMU_NOTIFY_UNMAP)
+		return true;
+
+	spin_lock(&attrs->dirty_lock);
+	if (span->nholes < VSVM_ATTR_MAX_HOLES) {
+		span->holes[span->nholes].start = max(range->start,
+						      span->itree.start);
+		span->holes[span->nholes].end = min(range->end,
+						    span->itree.last + 1);
+		span->nholes++;
+	} else {
+		span->overflow = true;
+	}
+	if (list_empty(&span->dirty_link))
+		list_add_tail(&span->dirty_link, &attrs->dirty);
+	spin_unlock(&attrs->dirty_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops vsvm_attr_notifier_ops = {
+	.invalidate = vsvm_attr_invalidate,
+};
+
+/* Add a span over [start, end); attribute lock held */
+static int vsvm_attr_insert(struct vsvm_vm *vm, unsigned long start,
+			    unsigned long end,
+			    const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct vsvm_attr_span *span;
+	int ret;
+
+	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
+	if (!span)
+		return -ENOMEM;
+	span->vm = vm;
+	span->attrs = *attrs;
+	span->itree.start = start;
+	span->itree.last = end - 1;
+	INIT_LIST_HEAD(&span->dirty_link);
+	ret = mmu_interval_notifier_insert(&span->notifier, vm->mm, start,
+					   end - start,
+					   &vsvm_attr_notifier_ops);
+	if (ret) {
+		kfree(span);
+		return ret;
+	}
+	interval_tree_insert(&span->itree, &vm->attrs.root);
+	vm->attrs.count++;
+	return 0;
+}
+
+/* Remove a span; attribute lock held */
+static void vsvm_attr_remove(struct vsvm_vm *vm, struct vsvm_attr_span *span)
+{
+	mmu_interval_notifier_remove(&span->notifier);
+	spin_lock(&vm->attrs.dirty_lock);
+	list_del_init(&span->dirty_link);
+	spin_unlock(&vm->attrs.dirty_lock);
+	interval_tree_remove(&span->itree, &vm->attrs.root);
+	vm->attrs.count--;
+	kfree(span);
+}
+
+/* Re-add the parts of [start, end) outside the holes */
+static void vsvm_attr_reinsert(struct vsvm_vm *vm, unsigned long start,
+			       unsigned long end,
+			       const struct drm_vsvm_mem_attrs *attrs,
+			       const struct vsvm_attr_hole *holes,
+			       unsigned int nholes)
+{
+	unsigned int i;
+
+	if (start >= end)
+		return;
+	for (i = 0; i < nholes; i++) {
+		if (holes[i].end <= start || holes[i].start >= end)
+			continue;
+		vsvm_attr_reinsert(vm, start, holes[i].start, attrs,
+				   holes + i + 1, nholes - i - 1);
+		vsvm_attr_reinsert(vm, holes[i].end, end, attrs, holes + i + 1,
+				   nholes - i - 1);
+		return;
+	}
+	/* Failing leaves the defaults there, which is safe. */
+	vsvm_attr_insert(vm, start, end, attrs);
+}
+
+/* Replace one span that an unmap hit by its still-mapped parts */
+static void vsvm_attr_sync_one(struct vsvm_vm *vm,
+			       struct vsvm_attr_span *span)
+{
+	struct vsvm_attr_hole holes[VSVM_ATTR_MAX_HOLES];
+	struct drm_vsvm_mem_attrs attrs = span->attrs;
+	unsigned long start = span->itree.start, end = span->itree.last + 1;
+	unsigned int nholes;
+	bool overflow;
+
+	/* No callback runs after the notifier is removed. */
+	mmu_interval_notifier_remove(&span->notifier);
+	spin_lock(&vm->attrs.dirty_lock);
+	list_del_init(&span->dirty_link);
+	memcpy(holes, span->holes, sizeof(holes));
+	nholes = span->nholes;
+	overflow = span->overflow;
+	spin_unlock(&vm->attrs.dirty_lock);
+	interval_tree_remove(&span->itree, &vm->attrs.root);
+	vm->attrs.count--;
+	kfree(span);
+
+	if (!overflow)
+		vsvm_attr_reinsert(vm, start, end, &attrs, holes, nholes);
+}
+
+/**
+ * vsvm_attrs_sync() - apply the unmaps the spans' notifiers saw
+ * @vm: the VM
+ *
+ * Context: &vsvm_attrs.lock held, not the mmap lock.
+ */
+static void vsvm_attrs_sync(struct vsvm_vm *vm)
+{
+	struct vsvm_attr_span *span;
+
+	lockdep_assert_held(&vm->attrs.lock);
+	for (;;) {
+		spin_lock(&vm->attrs.dirty_lock);
+		span = list_first_entry_or_null(&vm->attrs.dirty,
+						struct vsvm_attr_span,
+						dirty_link);
+		spin_unlock(&vm->attrs.dirty_lock);
+		if (!span)
+			break;
+		vsvm_attr_sync_one(vm, span);
+	}
+}
+
+static struct vsvm_attr_span *vsvm_attr_first(struct vsvm_vm *vm,
+					      unsigned long start,
+					      unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_first(&vm->attrs.root, start, last);
+	return node ? container_of(node, struct vsvm_attr_span, itree) : NULL;
+}
+
+static struct vsvm_attr_span *vsvm_attr_next(struct vsvm_attr_span *span,
+					     unsigned long start,
+					     unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_next(&span->itree, start, last);
+	return node ? container_of(node, struct vsvm_attr_span, itree) : NULL;
+}
+
+/* Zeroes in the uAPI mean defaults: spell them out */
+static void vsvm_attrs_resolve(struct drm_vsvm_mem_attrs *attrs)
+{
+	if (!attrs->granularity)
+		attrs->granularity = VSVM_ATTR_DEFAULT_GRANULE;
+	if (attrs->atomic_policy == DRM_VSVM_ATOMIC_VRAM_ONLY &&
+	    !attrs->atomic_timeslice_ms)
+		attrs->atomic_timeslice_ms = VSVM_ATTR_DEFAULT_TIMESLICE_MS;
+}
+
+/**
+ * vsvm_attrs_get() - the attributes that apply at an address
+ * @vm: the VM
+ * @addr: the address
+ * @attrs: out: the attributes, defaults spelled out (the granularity and,
+ *	for VRAM-only atomics, the timeslice are never zero)
+ *
+ * Context: process context, not under the mmap lock.
+ */
+void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
+		    struct drm_vsvm_mem_attrs *attrs)
+{
+	struct vsvm_attr_span *span;
+
+	mutex_lock(&vm->attrs.lock);
+	vsvm_attrs_sync(vm);
+	span = vsvm_attr_first(vm, addr, addr);
+	*attrs = span ? span->attrs : vm->attrs.defaults;
+	mutex_unlock(&vm->attrs.lock);
+	vsvm_attrs_resolve(attrs);
+}
+
+/**
+ * vsvm_attrs_init() - set up the attributes of a new VM
+ * @vm: the VM
+ */
+void vsvm_attrs_init(struct vsvm_vm *vm)
+{
+	mutex_init(&vm->attrs.lock);
+	vm->attrs.root = RB_ROOT_CACHED;
+	spin_lock_init(&vm->attrs.dirty_lock);
+	INIT_LIST_HEAD(&vm->attrs.dirty);
+}
+
+/**
+ * vsvm_attrs_fini() - remove every span of a VM
+ * @vm: the VM
+ */
+void vsvm_attrs_fini(struct vsvm_vm *vm)
+{
+	struct vsvm_attr_span *span;
+
+	mutex_lock(&vm->attrs.lock);
+	while ((span = vsvm_attr_first(vm, 0, ULONG_MAX)))
+		vsvm_attr_remove(vm, span);
+	mutex_unlock(&vm->attrs.lock);
+	mutex_destroy(&vm->attrs.lock);
+}
+
+static int vsvm_attrs_validate(const struct drm_vsvm_mem_attrs *attrs)
+{
+	if (attrs->preferred_loc > DRM_VSVM_LOC_VRAM)
+		return -EINVAL;
+	if (attrs->granularity && attrs->granularity != SZ_4K &&
+	    attrs->granularity != SZ_64K && attrs->granularity != SZ_2M)
+		return -EINVAL;
+	switch (attrs->atomic_policy) {
+	case DRM_VSVM_ATOMIC_ANYWHERE:
+		return attrs->atomic_timeslice_ms ? -EINVAL : 0;
+	case DRM_VSVM_ATOMIC_VRAM_ONLY:
+		return attrs->atomic_timeslice_ms >
+		       DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int vsvm_madvise_validate(const struct drm_vsvm_madvise *args)
+{
+	u64 end;
+
+	if (args->flags & ~DRM_VSVM_MADVISE_VM_DEFAULT)
+		return -EINVAL;
+	if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT) {
+		if (args->start || args->size)
+			return -EINVAL;
+	} else if (!args->size || !PAGE_ALIGNED(args->start) ||
+		   !PAGE_ALIGNED(args->size) ||
+		   check_add_overflow(args->start, args->size, &end) ||
+		   end > TASK_SIZE_MAX) {
+		return -EINVAL;
+	}
+	return vsvm_attrs_validate(&args->attrs);
+}
+
+/* Cut the spans overlapping [start, end) out; attribute lock held */
+static int vsvm_attr_punch(struct vsvm_vm *vm, unsigned long start,
+			   unsigned long end)
+{
+	struct vsvm_attr_span *span;
+	unsigned int overlapped = 0;
+
+	for (span = vsvm_attr_first(vm, start, end - 1); span;
+	     span = vsvm_attr_next(span, start, end - 1))
+		overlapped++;
+	/* At worst the new span splits one old span in three. */
+	if (vm->attrs.count - overlapped + 3 > DRM_VSVM_MADVISE_MAX_SPANS)
+		return -ENOSPC;
+
+	while ((span = vsvm_attr_first(vm, start, end - 1))) {
+		struct drm_vsvm_mem_attrs attrs = span->attrs;
+		unsigned long s = span->itree.start, e = span->itree.last + 1;
+
+		vsvm_attr_remove(vm, span);
+		if (s < start)
+			vsvm_attr_insert(vm, s, start, &attrs);
+		if (e > end)
+			vsvm_attr_insert(vm, end, e, &attrs);
+	}
+	return 0;
+}
+
+/**
+ * vsvm_madvise_ioctl() - DRM_IOCTL_VSVM_MADVISE
+ * @drm: the device
+ * @data: &struct drm_vsvm_madvise
+ * @file: the file
+ *
+ * Return: 0 or a negative errno, see &struct drm_vsvm_madvise.
+ */
+int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct drm_vsvm_madvise *args = data;
+	struct vsvm_vm *vm;
+	int ret;
+
+	ret = vsvm_madvise_validate(args);
+	if (ret)
+		return ret;
+	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+
+	mutex_lock(&vm->attrs.lock);
+	vsvm_attrs_sync(vm);
+	if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT) {
+		vm->attrs.defaults = args->attrs;
+	} else {
+		ret = vsvm_attr_punch(vm, args->start,
+				      args->start + args->size);
+		if (!ret)
+			ret = vsvm_attr_insert(vm, args->start,
+					       args->start + args->size,
+					       &args->attrs);
+	}
+	mutex_unlock(&vm->attrs.lock);
+	vsvm_vm_put(vm);
+	return ret;
+}
+
+/* The gap of defaults around @addr: between the spans below and above */
+static void vsvm_attr_gap(struct vsvm_vm *vm, unsigned long addr,
+			  unsigned long *start, unsigned long *end)
+{
+	struct vsvm_attr_span *span;
+
+	*start = 0;
+	*end = TASK_SIZE_MAX;
+	for (span = vsvm_attr_first(vm, 0, ULONG_MAX); span;
+	     span = vsvm_attr_next(span, 0, ULONG_MAX)) {
+		if (span->itree.last < addr)
+			*start = max(*start, span->itree.last + 1);
+		else if (span->itree.start > addr)
+			*end = min(*end, span->itree.start);
+	}
+}
+
+/**
+ * vsvm_attr_query_ioctl() - DRM_IOCTL_VSVM_ATTR_QUERY
+ * @drm: the device
+ * @data: &struct drm_vsvm_attr_query
+ * @file: the file
+ *
+ * Return: 0 or a negative errno, see &struct drm_vsvm_attr_query.
+ */
+int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_vsvm_attr_query *args = data;
+	struct vsvm_attr_span *span;
+	unsigned long start, end;
+	struct vsvm_vm *vm;
+
+	if (args->flags || args->pad || args->addr >= TASK_SIZE_MAX)
+		return -EINVAL;
+	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+
+	mutex_lock(&vm->attrs.lock);
+	vsvm_attrs_sync(vm);
+	span = vsvm_attr_first(vm, args->addr, args->addr);
+	if (span) {
+		args->attrs = span->attrs;
+		start = span->itree.start;
+		end = span->itree.last + 1;
+	} else {
+		args->attrs = vm->attrs.defaults;
+		vsvm_attr_gap(vm, args->addr, &start, &end);
+	}
+	args->advised = !!span;
+	mutex_unlock(&vm->attrs.lock);
+	vsvm_vm_put(vm);
+
+	args->start = start;
+	args->size = end - start;
+	return 0;
+}

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#include <linux/highmem.h>
+#include <linux/ioport.h>
+#include <linux/jiffies.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_buddy.h>
+#include <drm/drm_print.h>
+
+#include <kunit/visibility.h>
+
+#include "vsvm_drv.h"
+#include "vsvm_migrate.h"
+#include "vsvm_trace.h"
+#include "vsvm_vram.h"
+
+/**
+ * DOC: Emulated VRAM
+ *
+ * Each device has &vsvm_device_config.vram_size bytes of VRAM (module
+ * parameter ``vram_size_mb``).  At probe, vsvm_vram_init() allocates the
+ * *backing store*, a vmalloc() area that holds the data, and gives VRAM
+ * struct pages the way a driver for real device memory does:
+ * request_free_mem_region() finds a free physical address range as large
+ * as VRAM, and memremap_pages() creates MEMORY_DEVICE_PRIVATE struct pages
+ * for it, with the device as the pagemap owner.  Those pages are never
+ * mapped by the CPU.  When a process page moves to VRAM, the CPU page table
+ * entry becomes a device-private swap entry that names the VRAM page, and a
+ * CPU access to it calls the pagemap's migrate_to_ram() callback, which
+ * moves the data back (vsvm_migrate.c).  hmm_range_fault() called with the
+ * device as dev_private_owner returns our own VRAM pages as they are, so the
+ * GPU maps them where they are; another device's VRAM pages are moved back
+ * to system memory first.
+ *
+ * VRAM is managed by the kernel's GPU buddy allocator (drm_buddy, as in
+ * amdgpu, i915 and xe) in 4 KiB units.  Each migration allocates one
+ * &struct vsvm_vram_alloc for the pages it moves; the allocator hands out
+ * the largest free blocks first, so a 2 MiB migration gets one 2 MiB block
+ * (which the GPU maps with one 2 MiB entry) unless VRAM is fragmented, and
+ * then smaller blocks (mapped with 64 KiB or 4 KiB entries).  Each VRAM page
+ * that holds data refers to its allocation, which is freed when the last
+ * of its pages is: the pagemap's page_free() callback drops the reference
+ * and a work item gives the blocks back, since page_free() may be called
+ * with spinlocks held.
+ *
+ * When an allocation finds VRAM full it evicts: it waits for pending frees,
+ * then takes the least recently used allocation (&vsvm_vram.lru; an
+ * allocation is used when it is made and whenever the GPU maps its pages)
+ * and moves its pages to system memory with migrate_device_range(),
+ * migrate_device_pages() and migrate_device_finalize().  Those work on page
+ * frames, not on a process's address space, so eviction needs neither the
+ * owning mm nor its mmap lock, and works the same for every process.  If
+ * nothing can be evicted the allocation fails with -ENOSPC, and the caller
+ * leaves the memory in system memory.
+ *
+ * Before the device goes away vsvm_vram_fini() evicts every page still in
+ * VRAM, so unloading the module loses no data of processes that outlive
+ * their files, then memunmap_pages() waits for the last reference.
+ */
+
+/* Pages moved per migrate_device_range() call when evicting */
+#define VSVM_VRAM_EVICT_BATCH	512
+
+static void vsvm_vram_stat_add(struct vsvm_vram *vram, enum vsvm_stat stat,
+			       s64 value)
+{
+	if (vram->vdev)
+		vsvm_stat_add(vram->vdev, stat, value);
+}
+
+/**
+ * vsvm_vram_usage_create() - a usage count for a new file
+ *
+ * Return: the count, or NULL without memory.
+ */
+struct vsvm_vram_usage *vsvm_vram_usage_create(void)
+{
+	struct vsvm_vram_usage *usage;
+
+	usage = kzalloc(sizeof(*usage), GFP_KERNEL_ACCOUNT);
+	if (usage)
+		kref_init(&usage->ref);
+	return usage;
+}
+
+static void vsvm_vram_usage_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct vsvm_vram_usage, ref));
+}
+
+/**
+ * vsvm_vram_usage_put() - drop a reference on a usage count
+ * @usage: the count, or NULL
+ */
+void vsvm_vram_usage_put(struct vsvm_vram_usage *usage)
+{
+	if (usage)
+		kref_put(&usage->ref, vsvm_vram_usage_release);
+}
+
+/* Give unreferenced allocations back to the buddy allocator */
+static void vsvm_vram_free_work(struct work_struct *work)
+{
+	struct vsvm_vram *vram = container_of(work, struct vsvm_vram,
+					      free_work);
+	struct vsvm_vram_alloc *alloc, *next;
+	struct llist_node *list;
+
+	list = llist_del_all(&vram->free_list);
+	llist_for_each_entry_safe(alloc, next, list, free_node) {
+		mutex_lock(&vram->lock);
+		gpu_buddy_free_list(&vram->mm, &alloc->blocks, 0);
+		mutex_unlock(&vram->lock);
+		atomic64_sub(alloc->size, &vram->used);
+		atomic_dec(&vram->allocations);
+		if (alloc->usage) {
+			atomic64_sub(alloc->size, &alloc->usage->bytes);
+			vsvm_vram_usage_put(alloc->usage);
+		}
+		kfree(alloc);
+	}
+}
+
+/* Last reference gone: may be called with spinlocks held */
+static void vsvm_vram_alloc_release(struct kref *ref)
+{
+	struct vsvm_vram_alloc *alloc = container_of(ref, typeof(*alloc), ref);
+	struct vsvm_vram *vram = alloc->vram;
+
+	spin_lock(&vram->lru_lock);
+	list_del_init(&alloc->lru_link);
+	spin_unlock(&vram->lru_lock);
+	llist_add(&alloc->free_node, &vram->free_list);
+	queue_work(system_unbound_wq, &vram->free_work);
+}
+
+/**
+ * vsvm_vram_alloc_put() - drop a reference on an allocation
+ * @alloc: the allocation
+ *
+ * Context: any; the memory is given back later, from a work item.
+ */
+void vsvm_vram_alloc_put(struct vsvm_vram_alloc *alloc)
+{
+	kref_put(&alloc->ref, vsvm_vram_alloc_release);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_alloc_put);
+
+/**
+ * vsvm_vram_flush() - wait until unreferenced allocations are given back
+ * @vram: the VRAM
+ */
+void vsvm_vram_flush(struct vsvm_vram *vram)
+{
+	flush_work(&vram->free_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_flush);
+
+/**
+ * vsvm_vram_touch() - mark an allocation most recently used
+ * @alloc: the allocation
+ *
+ * Context: any; takes &vsvm_vram.lru_lock.
+ */
+void vsvm_vram_touch(struct vsvm_vram_alloc *alloc)
+{
+	struct vsvm_vram *vram = alloc->vram;
+
+	spin_lock(&vram->lru_lock);
+	if (!list_empty(&alloc->lru_link))
+		list_move_tail(&alloc->lru_link, &vram->lru);
+	spin_unlock(&vram->lru_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_touch);
+
+/**
+ * vsvm_vram_lru_pick() - take the least recently used allocation off the LRU
+ * @vram: the VRAM
+ *
+ * Return: the allocation with a reference the caller must drop, or NULL if
+ * the LRU is empty.
+ */
+struct vsvm_vram_alloc *vsvm_vram_lru_pick(struct vsvm_vram *vram)
+{
+	struct vsvm_vram_alloc *alloc, *found = NULL;
+
+	spin_lock(&vram->lru_lock);
+	list_for_each_entry(alloc, &vram->lru, lru_link) {
+		if (kref_get_unless_zero(&alloc->ref)) {
+			list_del_init(&alloc->lru_link);
+			found = alloc;
+			break;
+		}
+	}
+	spin_unlock(&vram->lru_lock);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_lru_pick);
+
+/* Put an allocation back on the LRU as most recently used */
+static void vsvm_vram_lru_add(struct vsvm_vram_alloc *alloc)
+{
+	struct vsvm_vram *vram = alloc->vram;
+
+	spin_lock(&vram->lru_lock);
+	list_add_tail(&alloc->lru_link, &vram->lru);
+	spin_unlock(&vram->lru_lock);
+}
+
+/* Move up to VSVM_VRAM_EVICT_BATCH pages from @pfn on to system memory */
+static unsigned long vsvm_vram_evict_batch(struct vsvm_vram *vram,
+					   unsigned long *src,
+					   unsigned long *dst,
+					   unsigned long pfn,
+					   unsigned long npages)
+{
+	unsigned long i, moved = 0;
+
+	memset(dst, 0, npages * sizeof(*dst));
+	migrate_device_range(src, pfn, npages);
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(src[i]);
+		struct page *dpage;
+
+		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		/* Eviction must not fail half-way, as in test_hmm. */
+		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOFAIL);
+		lock_page(dpage);
+		vsvm_vram_copy_out(vram, dpage, spage);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+	}
+	migrate_device_pages(src, dst, npages);
+	for (i = 0; i < npages; i++)
+		if (src[i] & MIGRATE_PFN_MIGRATE)
+			moved++;
+	migrate_device_finalize(src, dst, npages);
+	return moved;
+}
+
+/* Move the pages of [@pfn, @pfn + @npages) that hold data to system memory */
+static unsigned long vsvm_vram_evict_pfns(struct vsvm_vram *vram,
+					  unsigned long pfn,
+					  unsigned long npages)
+{
+	unsigned long *src, *dst, done, moved = 0;
+
+	src = kvcalloc(2 * VSVM_VRAM_EVICT_BATCH, sizeof(*src), GFP_KERNEL);
+	if (!src)
+		return 0;
+	dst = src + VSVM_VRAM_EVICT_BATCH;
+	for (done = 0; done < npages; done += VSVM_VRAM_EVICT_BATCH)
+		moved += vsvm_vram_evict_batch(vram, src, dst, pfn + done,
+					       min_t(unsigned long, npages - done,
+						     VSVM_VRAM_EVICT_BATCH));
+	kvfree(src);
+	return moved;
+}
+
+/**
+ * vsvm_vram_evict() - move the pages of an allocation to system memory
+ * @alloc: the allocation, referenced by the caller
+ *
+ * Pages that are locked or being migrated by someone else stay.  Needs no
+ * mmap lock: the core mm finds the mappings through the pages.
+ *
+ * Context: process context, no vsvm lock held but the SVM lock of a VM.
+ * Return: the number of pages moved.
+ */
+unsigned long vsvm_vram_evict(struct vsvm_vram_alloc *alloc)
+{
+	struct vsvm_vram *vram = alloc->vram;
+	struct gpu_buddy_block *block;
+	unsigned long moved = 0;
+
+	/* A VRAM without a device (unit tests) has no pages to move. */
+	if (!vram->vdev)
+		return 0;
+	list_for_each_entry(block, &alloc->blocks, link) {
+		u64 offset = gpu_buddy_block_offset(block);
+		u64 size = gpu_buddy_block_size(&vram->mm, block);
+
+		unsigned long n;
+
+		n = vsvm_vram_evict_pfns(vram, vram->pfn_first +
+					 (offset >> PAGE_SHIFT),
+					 size >> PAGE_SHIFT);
+		trace_vsvm_evict(vram->vdev ? vram->vdev->config.index : 0,
+				 offset, size >> PAGE_SHIFT, n);
+		moved += n;
+	}
+	vsvm_vram_stat_add(vram, VSVM_STAT_EVICTIONS, 1);
+	vsvm_vram_stat_add(vram, VSVM_STAT_EVICT_PAGES, moved);
+	return moved;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_evict);
+
+/* Make room: true if memory may have been freed, so that a retry is useful */
+static bool vsvm_vram_reclaim(struct vsvm_vram *vram)
+{
+	struct vsvm_vram_alloc *victim;
+	s64 used = atomic64_read(&vram->used);
+
+	vsvm_vram_flush(vram);
+	if (atomic64_read(&vram->used) < used)
+		return true;
+
+	victim = vsvm_vram_lru_pick(vram);
+	if (!victim)
+		return false;
+	vsvm_vram_evict(victim);
+	/* Pages that did not move keep it alive: it is used again later. */
+	if (kref_read(&victim->ref) > 1)
+		vsvm_vram_lru_add(victim);
+	vsvm_vram_alloc_put(victim);
+	vsvm_vram_flush(vram);
+	return true;
+}
+
+static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram, u64 size,
+				  struct list_head *blocks)
+{
+	int ret;
+
+	/* Largest blocks first, 4 KiB the smallest (gpu_buddy's order). */
+	mutex_lock(&vram->lock);
+	ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size, size,
+				     PAGE_SIZE, blocks, 0);
+	mutex_unlock(&vram->lock);
+	return ret;
+}
+
+/**
+ * vsvm_vram_alloc() - allocate VRAM for a migration
+ * @vram: the VRAM
+ * @size: bytes, a multiple of 4 KiB
+ * @usage: the file to charge, or NULL
+ *
+ * Evicts the least recently used allocations while VRAM is full.  The new
+ * allocation is the most recently used; the caller holds the only
+ * reference, and each device page it puts data in takes one more.
+ *
+ * Context: process context; may sleep, allocate and evict.
+ * Return: the allocation, or ERR_PTR(-ENOSPC) when nothing more can be
+ * evicted, ERR_PTR(-ENOMEM).
+ */
+struct vsvm_vram_alloc *vsvm_vram_alloc(struct vsvm_vram *vram, u64 size,
+					struct vsvm_vram_usage *usage)
+{
+	struct vsvm_vram_alloc *alloc;
+	int tries = atomic_read(&vram->allocations) + 2;
+	int ret;
+
+	if (atomic_dec_if_positive(&vram->fail_alloc) >= 0) {
+		vsvm_vram_stat_add(vram, VSVM_STAT_VRAM_ALLOC_FAIL, 1);
+		return ERR_PTR(-ENOSPC);
+	}
+
+	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
+	if (!alloc)
+		return ERR_PTR(-ENOMEM);
+	alloc->vram = vram;
+	kref_init(&alloc->ref);
+	INIT_LIST_HEAD(&alloc->blocks);
+	INIT_LIST_HEAD(&alloc->lru_link);
+	alloc->size = size;
+	alloc->granule = SZ_2M;
+
+	do {
+		ret = vsvm_vram_alloc_blocks(vram, size, &alloc->blocks);
+	} while (ret == -ENOSPC && --tries > 0 && vsvm_vram_reclaim(vram));
+	if (ret) {
+		kfree(alloc);
+		vsvm_vram_stat_add(vram, VSVM_STAT_VRAM_ALLOC_FAIL, 1);
+		return ERR_PTR(ret);
+	}
+
+	atomic64_add(size, &vram->used);
+	atomic_inc(&vram->allocations);
+	if (usage) {
+		kref_get(&usage->ref);
+		atomic64_add(size, &usage->bytes);
+		alloc->usage = usage;
+	}
+	vsvm_vram_lru_add(alloc);
+	return alloc;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_alloc);
+
+static void vsvm_vram_page_free(struct page *page)
+{
+	struct vsvm_vram_alloc *alloc = page->zone_device_data;
+
+	page->zone_device_data = NULL;
+	vsvm_vram_alloc_put(alloc);
+}
+
+static const struct dev_pagemap_ops vsvm_vram_pagemap_ops = {
+	.page_free = vsvm_vram_page_free,
+	.migrate_to_ram = vsvm_migrate_to_ram,
+};
+
+/**
+ * vsvm_vram_mm_init() - set up the allocator of a VRAM
+ * @vram: the VRAM, zeroed
+ * @size: bytes of VRAM
+ *
+ * The part of vsvm_vram_init() that needs no device, for unit tests.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_vram_mm_init(struct vsvm_vram *vram, u64 size)
+{
+	mutex_init(&vram->lock);
+	spin_lock_init(&vram->lru_lock);
+	INIT_LIST_HEAD(&vram->lru);
+	init_llist_head(&vram->free_list);
+	INIT_WORK(&vram->free_work, vsvm_vram_free_work);
+	vram->size = size;
+	return gpu_buddy_init(&vram->mm, size, PAGE_SIZE);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_mm_init);
+
+/**
+ * vsvm_vram_mm_fini() - tear down the allocator of a VRAM
+ * @vram: the VRAM, with every allocation freed
+ */
+void vsvm_vram_mm_fini(struct vsvm_vram *vram)
+{
+	flush_work(&vram->free_work);
+	gpu_buddy_fini(&vram->mm);
+	mutex_destroy(&vram->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_mm_fini);
+
+/**
+ * vsvm_vram_init() - create the VRAM of a device
+ * @vram: the VRAM, zeroed
+ * @vdev: the device
+ * @size: bytes, a multiple of 2 MiB
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev, u64 size)
+{
+	struct resource *res;
+	void *addr;
+	int ret;
+
+	ret = vsvm_vram_mm_init(vram, size);
+	if (ret)
+		return ret;
+	vram->vdev = vdev;
+
+	ret = -ENOMEM;
+	vram->backing = vzalloc(size);
+	if (!vram->backing)
+		goto err_mm;
+
+	res = request_free_mem_region(&iomem_resource, size, "vsvm VRAM");
+	if (IS_ERR(res)) {
+		ret = PTR_ERR(res);
+		goto err_backing;
+	}
+	vram->res = res;
+	vram->pagemap.type = MEMORY_DEVICE_PRIVATE;
+	vram->pagemap.range.start = res->start;
+	vram->pagemap.range.end = res->end;
+	vram->pagemap.nr_range = 1;
+	vram->pagemap.ops = &vsvm_vram_pagemap_ops;
+	vram->pagemap.owner = vdev;
+	addr = memremap_pages(&vram->pagemap, numa_node_id());
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		goto err_region;
+	}
+	vram->pfn_first = PHYS_PFN(res->start);
+	return 0;
+
+err_region:
+	release_mem_region(res->start, resource_size(res));
+err_backing:
+	vfree(vram->backing);
+err_mm:
+	vsvm_vram_mm_fini(vram);
+	return ret;
+}
+
+/**
+ * vsvm_vram_fini() - evict everything and remove the VRAM of a device
+ * @vram: the VRAM
+ *
+ * Context: no VM of the device is left; processes may still have pages in
+ * VRAM, which move to system memory here.
+ */
+void vsvm_vram_fini(struct vsvm_vram *vram)
+{
+	unsigned long npages = vram->size >> PAGE_SHIFT;
+	int pass;
+
+	for (pass = 0; pass < 8 && atomic64_read(&vram->used); pass++) {
+		vsvm_vram_evict_pfns(vram, vram->pfn_first, npages);
+		vsvm_vram_flush(vram);
+	}
+	memunmap_pages(&vram->pagemap);
+	release_mem_region(vram->res->start, resource_size(vram->res));
+	vsvm_vram_mm_fini(vram);
+	vfree(vram->backing);
+}
+
+/**
+ * vsvm_vram_print() - describe the state of VRAM, for debugfs
+ * @vram: the VRAM
+ * @p: where to print
+ */
+void vsvm_vram_print(struct vsvm_vram *vram, struct drm_printer *p)
+{
+	s64 used = atomic64_read(&vram->used);
+
+	drm_printf(p, "size %llu\n", vram->size);
+	drm_printf(p, "used %lld\n", used);
+	drm_printf(p, "free %lld\n", (s64)vram->size - used);
+	drm_printf(p, "allocations %d\n", atomic_read(&vram->allocations));
+	mutex_lock(&vram->lock);
+	drm_buddy_print(&vram->mm, p);
+	mutex_unlock(&vram->lock);
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+#ifndef _VSVM_VRAM_H_
+#define _VSVM_VRAM_H_
+
+#include <linux/atomic.h>
+#include <linux/gpu_buddy.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/memremap.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct drm_printer;
+struct resource;
+struct vsvm_device;
+
+/**
+ * struct vsvm_vram_usage - VRAM charged to one open file
+ *
+ * Allocations made for a file's VMs hold a reference, so the count
+ * outlives the file if its pages do.
+ */
+struct vsvm_vram_usage {
+	/** @ref: held by the file and by each of its allocations */
+	struct kref ref;
+	/** @bytes: bytes of VRAM allocated for the file; atomic */
+	atomic64_t bytes;
+};
+
+/**
+ * struct vsvm_vram_alloc - VRAM allocated for one migration
+ *
+ * The unit of allocation, of the LRU and of eviction.  Each device page of
+ * it that holds data has &page.zone_device_data pointing here and a
+ * reference on it; page_free() drops that reference, and the last one
+ * gives the memory back to the allocator (from a work item, since
+ * page_free() may run in atomic context).
+ */
+struct vsvm_vram_alloc {
+	/** @vram: the VRAM it came from */
+	struct vsvm_vram *vram;
+	/** @ref: one per live device page, plus temporary holders */
+	struct kref ref;
+	/** @blocks: the buddy blocks, in order; owned until freed */
+	struct list_head blocks;
+	/**
+	 * @lru_link: link in &vsvm_vram.lru, empty once taken off it (freed
+	 * or picked for eviction).  Protected by &vsvm_vram.lru_lock.
+	 */
+	struct list_head lru_link;
+	/** @free_node: link in &vsvm_vram.free_list once unreferenced */
+	struct llist_node free_node;
+	/** @usage: the file charged for it, referenced; may be NULL */
+	struct vsvm_vram_usage *usage;
+	/** @size: bytes allocated */
+	u64 size;
+	/** @granule: bytes that move back to system memory together */
+	unsigned long granule;
+	/**
+	 * @timeslice_end: jiffies before which a CPU fault waits instead of
+	 * taking a page back (VRAM-only atomics).  READ_ONCE()/WRITE_ONCE().
+	 */
+	unsigned long timeslice_end;
+};
+
+/**
+ * struct vsvm_vram - the emulated VRAM of one device
+ *
+ * The memory behind it is a vmalloc() area, the *backing store*, which the
+ * engines and the copy engine read and write.  Its struct pages are
+ * MEMORY_DEVICE_PRIVATE pages made by memremap_pages() over a free physical
+ * address range: they never map to the CPU, they only stand in the
+ * process's page tables (as device-private swap entries) for data that
+ * lives in the backing store.
+ */
+struct vsvm_vram {
+	/** @vdev: the device; the pages' pgmap owner */
+	struct vsvm_device *vdev;
+	/** @pagemap: the device-private pagemap */
+	struct dev_pagemap pagemap;
+	/** @res: the physical address range of @pagemap */
+	struct resource *res;
+	/** @backing: the backing store, @size bytes */
+	void *backing;
+	/** @size: bytes of VRAM */
+	u64 size;
+	/** @pfn_first: page frame of the first page */
+	unsigned long pfn_first;
+	/**
+	 * @lock: protects @mm.  The allocator allocates memory under it, so
+	 * memory reclaim (and the MMU notifiers it calls) runs inside it;
+	 * never taken under a notifier lock.
+	 */
+	struct mutex lock;
+	/** @mm: the buddy allocator of VRAM offsets; protected by @lock */
+	struct gpu_buddy mm;
+	/** @lru_lock: protects @lru; innermost, taken in any context */
+	spinlock_t lru_lock;
+	/**
+	 * @lru: allocations, least recently used first; protected by
+	 * @lru_lock
+	 */
+	struct list_head lru;
+	/** @free_list: unreferenced allocations to give back; lockless */
+	struct llist_head free_list;
+	/** @free_work: gives @free_list back to @mm */
+	struct work_struct free_work;
+	/** @used: bytes allocated; atomic */
+	atomic64_t used;
+	/** @allocations: live allocations; atomic */
+	atomic_t allocations;
+	/**
+	 * @fail_alloc: the next @fail_alloc allocations fail (fault
+	 * injection from debugfs); atomic
+	 */
+	atomic_t fail_alloc;
+};
+
+int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev,
+		   u64 size);
+void vsvm_vram_fini(struct vsvm_vram *vram);
+int vsvm_vram_mm_init(struct vsvm_vram *vram, u64 size);
+void vsvm_vram_mm_fini(struct vsvm_vram *vram);
+
+struct vsvm_vram_alloc *vsvm_vram_alloc(struct vsvm_vram *vram, u64 size,
+					struct vsvm_vram_usage *usage);
+void vsvm_vram_alloc_put(struct vsvm_vram_alloc *alloc);
+void vsvm_vram_touch(struct vsvm_vram_alloc *alloc);
+struct vsvm_vram_alloc *vsvm_vram_lru_pick(struct vsvm_vram *vram);
+unsigned long vsvm_vram_evict(struct vsvm_vram_alloc *alloc);
+void vsvm_vram_flush(struct vsvm_vram *vram);
+void vsvm_vram_print(struct vsvm_vram *vram, struct drm_printer *p);
+
+struct vsvm_vram_usage *vsvm_vram_usage_create(void);
+void vsvm_vram_usage_put(struct vsvm_vram_usage *usage);
+
+/**
+ * vsvm_vram_page_vram() - the VRAM a device page belongs to
+ * @page: a MEMORY_DEVICE_PRIVATE page of some vsvm device
+ *
+ * Return: the VRAM.
+ */
+static inline struct vsvm_vram *vsvm_vram_page_vram(struct page *page)
+{
+	return container_of(page->pgmap, struct vsvm_vram, pagemap);
+}
+
+/**
+ * vsvm_vram_page_is_ours() - is @page a page of @vram?
+ * @vram: the VRAM
+ * @page: any page
+ *
+ * Return: true for the device-private pages of @vram.
+ */
+static inline bool vsvm_vram_page_is_ours(const struct vsvm_vram *vram,
+					  struct page *page)
+{
+	return is_device_private_page(page) && page->pgmap == &vram->pagemap;
+}
+
+/**
+ * vsvm_vram_pfn_vaddr() - where the data of a VRAM page frame lives
+ * @vram: the VRAM
+ * @pfn: a page frame of @vram
+ *
+ * Return: the page's address in the backing store.
+ */
+static inline void *vsvm_vram_pfn_vaddr(const struct vsvm_vram *vram,
+					unsigned long pfn)
+{
+	return vram->backing + ((pfn - vram->pfn_first) << PAGE_SHIFT);
+}
+
+/**
+ * vsvm_vram_page_vaddr() - where the data of a VRAM page lives
+ * @vram: the VRAM
+ * @page: a page of @vram
+ *
+ * Return: the page's address in the backing store.
+ */
+static inline void *vsvm_vram_page_vaddr(const struct vsvm_vram *vram,
+					 struct page *page)
+{
+	return vsvm_vram_pfn_vaddr(vram, page_to_pfn(page));
+}
+
+#endif /* _VSVM_VRAM_H_ */
