@@ -83,7 +83,10 @@ static void test_query_device(int fd)
 	igt_assert_eq_u64(info.vram_size,
 			  (uint64_t)vsvm_igt_module_param("vram_size_mb") << 20);
 	igt_assert_eq_u64(info.page_sizes, expected_page_sizes);
-	igt_assert_eq_u64(info.features, DRM_VSVM_FEATURE_SVM);
+	/* uAPI 1.1 brought SVM, 1.2 VRAM */
+	igt_assert_eq_u64(info.features,
+			  DRM_VSVM_FEATURE_SVM |
+			  (info.uapi_minor >= 2 ? DRM_VSVM_FEATURE_VRAM : 0));
 }
 
 static void test_query_size_probe(int fd)

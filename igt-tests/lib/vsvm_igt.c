@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,6 +184,72 @@ unsigned int vsvm_require_svm(int fd)
 		      "the device has no DRM_VSVM_FEATURE_SVM\n");
 	igt_assert_lt(0, (int)info.num_engines);
 	return info.num_engines;
+}
+
+/**
+ * vsvm_has_vram() - whether the device has VRAM that pages migrate to
+ * @fd: a vsvm device
+ *
+ * Returns: true if the device reports DRM_VSVM_FEATURE_VRAM (uAPI 1.2):
+ * MADVISE, ATTR_QUERY, PREFETCH and DRM_VSVM_RANGE_INFO_RESIDENCY work.
+ */
+bool vsvm_has_vram(int fd)
+{
+	struct drm_vsvm_query_device info;
+
+	vsvm_query_device(fd, &info);
+	return info.features & DRM_VSVM_FEATURE_VRAM;
+}
+
+/**
+ * vsvm_require_vram() - skip unless the device has VRAM and SVM
+ * @fd: a vsvm device
+ *
+ * Returns: the device's VRAM size in bytes.
+ */
+uint64_t vsvm_require_vram(int fd)
+{
+	struct drm_vsvm_query_device info;
+
+	vsvm_require_svm(fd);
+	vsvm_query_device(fd, &info);
+	igt_require_f(info.features & DRM_VSVM_FEATURE_VRAM,
+		      "the device has no DRM_VSVM_FEATURE_VRAM\n");
+	igt_assert_lt(0, (int)(info.vram_size >> 20));
+	return info.vram_size;
+}
+
+/**
+ * vsvm_map_isolated() - map memory in a VMA of its own
+ * @size: bytes, a multiple of 4 KiB
+ * @align: alignment of the mapping, a power of two, at least 4 KiB
+ * @prot: PROT_* of the mapping
+ * @flags: MAP_* flags of the mapping (MAP_FIXED is added)
+ * @fd: file to map, or -1
+ * @offset: offset in @fd
+ *
+ * PROT_NONE guard mappings on both sides keep the mapping from merging
+ * with its neighbours, so that its bounds, and with them the sizes the GPU
+ * faults and migrates in, are known.  The guards stay until the process
+ * exits.
+ *
+ * Returns: the mapping.
+ */
+void *vsvm_map_isolated(size_t size, size_t align, int prot, int flags,
+			int fd, off_t offset)
+{
+	size_t guard = 0x10000;
+	uintptr_t base, addr;
+	void *p;
+
+	p = mmap(NULL, size + align + 2 * guard, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	igt_assert(p != MAP_FAILED);
+	base = (uintptr_t)p + guard;
+	addr = (base + align - 1) & ~(uintptr_t)(align - 1);
+	p = mmap((void *)addr, size, prot, flags | MAP_FIXED, fd, offset);
+	igt_assert(p == (void *)addr);
+	return p;
 }
 
 /**
@@ -743,6 +810,298 @@ void vsvm_range_info(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
 }
 
 /**
+ * vsvm_residency_info() - where each page of [@start, @start + @size) is
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB, at most DRM_VSVM_RANGE_INFO_MAX_SIZE
+ * @data: receives one byte per page, as RANGE_INFO with
+ *	DRM_VSVM_RANGE_INFO_RESIDENCY writes it
+ */
+void vsvm_residency_info(int fd, uint32_t vm_id, uint64_t start,
+			 uint64_t size, uint8_t *data)
+{
+	struct drm_vsvm_range_info info = {
+		.vm_id = vm_id,
+		.flags = DRM_VSVM_RANGE_INFO_RESIDENCY,
+		.start = start,
+		.size = size,
+		.data = to_user_pointer(data),
+	};
+
+	igt_assert_eq(__vsvm_range_info(fd, &info), 0);
+}
+
+/**
+ * vsvm_residency_of() - decode one residency entry
+ * @entry: a byte written by RANGE_INFO with DRM_VSVM_RANGE_INFO_RESIDENCY
+ *
+ * Fails the test if the entry is not one the uAPI defines for residency.
+ *
+ * Returns: where the page is.
+ */
+enum vsvm_residency vsvm_residency_of(uint8_t entry)
+{
+	igt_assert_f(DRM_VSVM_RANGE_INFO_PTE(entry) == DRM_VSVM_PTE_NONE,
+		     "residency entry %#04x has a PTE size\n", entry);
+	switch (DRM_VSVM_RANGE_INFO_STATE(entry)) {
+	case DRM_VSVM_PAGE_NOT_MIRRORED:
+		return VSVM_RESIDENCY_NONE;
+	case DRM_VSVM_PAGE_SYSTEM_RO:
+	case DRM_VSVM_PAGE_SYSTEM_RW:
+		return VSVM_RESIDENCY_SYSTEM;
+	case DRM_VSVM_PAGE_VRAM:
+		return VSVM_RESIDENCY_VRAM;
+	}
+	igt_assert_f(false, "residency entry %#04x: unknown state\n", entry);
+	return VSVM_RESIDENCY_NONE;
+}
+
+static const char *vsvm_residency_name(enum vsvm_residency where)
+{
+	switch (where) {
+	case VSVM_RESIDENCY_NONE:
+		return "none";
+	case VSVM_RESIDENCY_SYSTEM:
+		return "system";
+	case VSVM_RESIDENCY_VRAM:
+		return "VRAM";
+	}
+	return "?";
+}
+
+/* The residency bytes of a span, in a buffer the caller frees. */
+static uint8_t *vsvm_residency_alloc(int fd, uint32_t vm_id, uint64_t start,
+				     uint64_t size)
+{
+	uint8_t *data = malloc(size / 4096 + 1);
+
+	igt_assert(data);
+	vsvm_residency_info(fd, vm_id, start, size, data);
+	return data;
+}
+
+/**
+ * vsvm_residency_count() - how many pages of a span are in one place
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB
+ * @where: the place
+ *
+ * Returns: the number of pages of the span that are at @where.
+ */
+size_t vsvm_residency_count(int fd, uint32_t vm_id, uint64_t start,
+			    uint64_t size, enum vsvm_residency where)
+{
+	uint8_t *data = vsvm_residency_alloc(fd, vm_id, start, size);
+	size_t i, count = 0;
+
+	for (i = 0; i < size / 4096; i++)
+		count += vsvm_residency_of(data[i]) == where;
+	free(data);
+	return count;
+}
+
+/**
+ * vsvm_assert_residency() - assert that every page of a span is in one place
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB
+ * @where: the place
+ */
+void vsvm_assert_residency(int fd, uint32_t vm_id, uint64_t start,
+			   uint64_t size, enum vsvm_residency where)
+{
+	uint8_t *data = vsvm_residency_alloc(fd, vm_id, start, size);
+	size_t i, bad = 0, first = SIZE_MAX;
+
+	for (i = 0; i < size / 4096; i++) {
+		if (vsvm_residency_of(data[i]) == where)
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+		bad++;
+	}
+	igt_assert_f(!bad,
+		     "[%#llx, %#llx): %zu of %llu pages not in %s, the first at %#llx in %s\n",
+		     (unsigned long long)start,
+		     (unsigned long long)(start + size), bad,
+		     (unsigned long long)(size / 4096),
+		     vsvm_residency_name(where),
+		     (unsigned long long)(start + first * 4096),
+		     first == SIZE_MAX ? "" :
+		     vsvm_residency_name(vsvm_residency_of(data[first])));
+	free(data);
+}
+
+/**
+ * __vsvm_madvise() - DRM_IOCTL_VSVM_MADVISE
+ * @fd: a vsvm device
+ * @madvise: the argument
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_madvise(int fd, struct drm_vsvm_madvise *madvise)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_MADVISE, madvise);
+}
+
+/**
+ * vsvm_madvise() - set the memory attributes of a span, asserting success
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB, not 0
+ * @attrs: the attributes
+ */
+void vsvm_madvise(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
+		  const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct drm_vsvm_madvise madvise = {
+		.vm_id = vm_id,
+		.start = start,
+		.size = size,
+		.attrs = *attrs,
+	};
+
+	igt_assert_eq(__vsvm_madvise(fd, &madvise), 0);
+}
+
+/**
+ * vsvm_vm_default_attrs() - set the VM's default memory attributes
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @attrs: the attributes that apply wherever no span was advised
+ */
+void vsvm_vm_default_attrs(int fd, uint32_t vm_id,
+			   const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct drm_vsvm_madvise madvise = {
+		.vm_id = vm_id,
+		.flags = DRM_VSVM_MADVISE_VM_DEFAULT,
+		.attrs = *attrs,
+	};
+
+	igt_assert_eq(__vsvm_madvise(fd, &madvise), 0);
+}
+
+/**
+ * vsvm_vm_prefer_system() - keep the VM's pages in system memory
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ *
+ * Sets the VM's default preferred location to DRM_VSVM_LOC_SYSTEM, so that
+ * the GPU mirrors system pages where they are instead of moving them to
+ * VRAM.  Does nothing on a device without VRAM, where nothing moves anyway.
+ */
+void vsvm_vm_prefer_system(int fd, uint32_t vm_id)
+{
+	const struct drm_vsvm_mem_attrs system = {
+		.preferred_loc = DRM_VSVM_LOC_SYSTEM,
+	};
+
+	if (vsvm_has_vram(fd))
+		vsvm_vm_default_attrs(fd, vm_id, &system);
+}
+
+/**
+ * __vsvm_attr_query() - DRM_IOCTL_VSVM_ATTR_QUERY
+ * @fd: a vsvm device
+ * @query: the argument, updated by the kernel
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_attr_query(int fd, struct drm_vsvm_attr_query *query)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_ATTR_QUERY, query);
+}
+
+/**
+ * vsvm_attr_query() - the memory attributes at @addr, asserting success
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @addr: the address
+ *
+ * Asserts that the span returned contains @addr.
+ *
+ * Returns: the kernel's answer.
+ */
+struct drm_vsvm_attr_query vsvm_attr_query(int fd, uint32_t vm_id,
+					   uint64_t addr)
+{
+	struct drm_vsvm_attr_query query = {
+		.vm_id = vm_id,
+		.addr = addr,
+	};
+
+	igt_assert_eq(__vsvm_attr_query(fd, &query), 0);
+	igt_debug("attributes at %#llx: [%#llx, +%#llx) advised %u: loc %u granularity %#x atomic %u timeslice %u\n",
+		  (unsigned long long)addr, (unsigned long long)query.start,
+		  (unsigned long long)query.size, query.advised,
+		  query.attrs.preferred_loc, query.attrs.granularity,
+		  query.attrs.atomic_policy, query.attrs.atomic_timeslice_ms);
+	igt_assert_f(query.start <= addr && addr - query.start < query.size,
+		     "%#llx not in [%#llx, +%#llx)\n",
+		     (unsigned long long)addr,
+		     (unsigned long long)query.start,
+		     (unsigned long long)query.size);
+	return query;
+}
+
+/**
+ * __vsvm_prefetch() - DRM_IOCTL_VSVM_PREFETCH
+ * @fd: a vsvm device
+ * @prefetch: the argument, updated by the kernel
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_prefetch(int fd, struct drm_vsvm_prefetch *prefetch)
+{
+	return vsvm_ioctl(fd, DRM_IOCTL_VSVM_PREFETCH, prefetch);
+}
+
+/**
+ * vsvm_prefetch() - move a span to @region, asserting success
+ * @fd: a vsvm device with VRAM
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a multiple of 4 KiB, not 0
+ * @region: DRM_VSVM_REGION_SYSTEM or DRM_VSVM_REGION_VRAM
+ *
+ * Asserts that the out fields account for every page of the span.
+ *
+ * Returns: the kernel's answer, for the test to check the counts.
+ */
+struct drm_vsvm_prefetch vsvm_prefetch(int fd, uint32_t vm_id,
+				       uint64_t start, uint64_t size,
+				       uint32_t region)
+{
+	struct drm_vsvm_prefetch prefetch = {
+		.vm_id = vm_id,
+		.start = start,
+		.size = size,
+		.region = region,
+	};
+
+	igt_assert_eq(__vsvm_prefetch(fd, &prefetch), 0);
+	igt_debug("prefetch [%#llx, +%#llx) to %s: moved %llu already %llu unmapped %llu unmovable %llu busy %llu no_memory %llu\n",
+		  (unsigned long long)start, (unsigned long long)size,
+		  region == DRM_VSVM_REGION_VRAM ? "VRAM" : "system",
+		  (unsigned long long)prefetch.moved,
+		  (unsigned long long)prefetch.already,
+		  (unsigned long long)prefetch.unmapped,
+		  (unsigned long long)prefetch.unmovable,
+		  (unsigned long long)prefetch.busy,
+		  (unsigned long long)prefetch.no_memory);
+	igt_assert_eq_u64(prefetch.moved + prefetch.already +
+			  prefetch.unmapped + prefetch.unmovable +
+			  prefetch.busy + prefetch.no_memory, size / 4096);
+	return prefetch;
+}
+
+/**
  * vsvm_has_counters() - whether the kernel exposes the debugfs counters
  *
  * Returns: true if VSVM_IGT_COUNTERS can be read.
@@ -750,6 +1109,14 @@ void vsvm_range_info(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
 bool vsvm_has_counters(void)
 {
 	return access(VSVM_IGT_COUNTERS, R_OK) == 0;
+}
+
+/* Opens debugfs file @name of device @index, or returns NULL. */
+static FILE *vsvm_debugfs_open(unsigned int index, const char *name,
+			       const char *mode, char *path, size_t len)
+{
+	snprintf(path, len, VSVM_IGT_DEBUGFS "%u/%s", index, name);
+	return fopen(path, mode);
 }
 
 /**
@@ -763,14 +1130,29 @@ bool vsvm_has_counters(void)
  */
 uint64_t vsvm_counter(const char *name)
 {
+	return vsvm_counter_dev(0, name);
+}
+
+/**
+ * vsvm_counter_dev() - the current value of a debugfs counter of a device
+ * @index: the device, from 0
+ * @name: the counter, e.g. "migrate_pages_to_vram"
+ *
+ * Skips the test if the counters file does not exist; fails it if the
+ * counter does not.
+ *
+ * Returns: the counter's value.
+ */
+uint64_t vsvm_counter_dev(unsigned int index, const char *name)
+{
 	unsigned long long value;
-	char key[64];
+	char key[64], path[96];
 	bool found = false;
 	FILE *file;
 
-	file = fopen(VSVM_IGT_COUNTERS, "r");
-	igt_require_f(file, "cannot read %s: %s\n", VSVM_IGT_COUNTERS,
-		      strerror(errno));
+	file = vsvm_debugfs_open(index, "vsvm_counters", "r", path,
+				 sizeof(path));
+	igt_require_f(file, "cannot read %s: %s\n", path, strerror(errno));
 	while (fscanf(file, "%63s %llu", key, &value) == 2) {
 		if (!strcmp(key, name)) {
 			found = true;
@@ -778,8 +1160,224 @@ uint64_t vsvm_counter(const char *name)
 		}
 	}
 	fclose(file);
-	igt_assert_f(found, "no counter %s in %s\n", name, VSVM_IGT_COUNTERS);
+	igt_assert_f(found, "no counter %s in %s\n", name, path);
 	return value;
+}
+
+/**
+ * vsvm_vram_stat() - a value of the debugfs file vsvm_vram of a device
+ * @index: the device, from 0
+ * @key: "size", "used", "free" (bytes) or "allocations"
+ *
+ * Skips the test if the file does not exist; fails it if the key does not.
+ *
+ * Returns: the value.
+ */
+uint64_t vsvm_vram_stat(unsigned int index, const char *key)
+{
+	unsigned long long value;
+	char line[256], name[64], path[96];
+	bool found = false;
+	FILE *file;
+
+	file = vsvm_debugfs_open(index, "vsvm_vram", "r", path, sizeof(path));
+	igt_require_f(file, "cannot read %s: %s\n", path, strerror(errno));
+	while (!found && fgets(line, sizeof(line), file))
+		found = sscanf(line, "%63s %llu", name, &value) == 2 &&
+			!strcmp(name, key);
+	fclose(file);
+	igt_assert_f(found, "no \"%s\" in %s\n", key, path);
+	return value;
+}
+
+/**
+ * vsvm_vram_used() - bytes of a device's VRAM in use
+ * @index: the device, from 0
+ *
+ * Returns: the "used" value of vsvm_vram.
+ */
+uint64_t vsvm_vram_used(unsigned int index)
+{
+	return vsvm_vram_stat(index, "used");
+}
+
+/**
+ * vsvm_vram_wait_used() - wait until a device uses at most @at_most bytes
+ * of VRAM
+ * @index: the device, from 0
+ * @at_most: bytes
+ * @timeout_ms: how long to poll
+ *
+ * VRAM is freed asynchronously after the last page of an allocation goes:
+ * poll for it, and let the caller judge the outcome.
+ *
+ * Returns: the last value of "used" read.
+ */
+uint64_t vsvm_vram_wait_used(unsigned int index, uint64_t at_most,
+			     unsigned int timeout_ms)
+{
+	int64_t deadline = vsvm_deadline_ns(timeout_ms);
+	uint64_t used;
+
+	while ((used = vsvm_vram_used(index)) > at_most &&
+	       vsvm_now_ns() < deadline)
+		usleep(10000);
+	return used;
+}
+
+/**
+ * vsvm_vram_fail_alloc() - make the next @count VRAM allocations fail
+ * @index: the device, from 0
+ * @count: allocations, 0 to stop failing
+ *
+ * Writes the debugfs knob vram_fail_alloc; skips the test without it.
+ */
+void vsvm_vram_fail_alloc(unsigned int index, unsigned int count)
+{
+	char path[96];
+	FILE *file;
+
+	file = vsvm_debugfs_open(index, "vram_fail_alloc", "w", path,
+				 sizeof(path));
+	igt_require_f(file, "cannot write %s: %s\n", path, strerror(errno));
+	igt_assert_lt(0, fprintf(file, "%u\n", count));
+	igt_assert_eq(fclose(file), 0);
+}
+
+/**
+ * vsvm_vram_fail_alloc_pending() - VRAM allocations still to fail
+ * @index: the device, from 0
+ *
+ * Returns: the count the knob vram_fail_alloc reads back.
+ */
+unsigned int vsvm_vram_fail_alloc_pending(unsigned int index)
+{
+	unsigned int count;
+	char path[96];
+	FILE *file;
+	int ret;
+
+	file = vsvm_debugfs_open(index, "vram_fail_alloc", "r", path,
+				 sizeof(path));
+	igt_require_f(file, "cannot read %s: %s\n", path, strerror(errno));
+	ret = fscanf(file, "%u", &count);
+	fclose(file);
+	igt_assert_eq(ret, 1);
+	return count;
+}
+
+/**
+ * vsvm_fdinfo_bytes() - a memory key of the device file's fdinfo
+ * @fd: a vsvm device
+ * @key: the key without the colon, e.g. "drm-total-vram"
+ *
+ * Understands the sizes of the DRM fdinfo format: a number followed by
+ * nothing (bytes), "KiB" or "MiB".
+ *
+ * Returns: the value in bytes, or -1 if the key is not there.
+ */
+int64_t vsvm_fdinfo_bytes(int fd, const char *key)
+{
+	char path[64], line[256], unit[16];
+	unsigned long long value;
+	size_t len = strlen(key);
+	int64_t bytes = -1;
+	FILE *file;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	file = fopen(path, "r");
+	igt_assert_f(file, "cannot read %s: %s\n", path, strerror(errno));
+	while (bytes < 0 && fgets(line, sizeof(line), file)) {
+		if (strncmp(line, key, len) || line[len] != ':')
+			continue;
+		unit[0] = 0;
+		n = sscanf(line + len + 1, " %llu %15s", &value, unit);
+		igt_assert_f(n >= 1, "%s: cannot parse %s", path, line);
+		if (n == 1)
+			bytes = value;
+		else if (!strcmp(unit, "KiB"))
+			bytes = value << 10;
+		else if (!strcmp(unit, "MiB"))
+			bytes = value << 20;
+		else if (!strcmp(unit, "GiB"))
+			bytes = value << 30;
+		else
+			igt_assert_f(false, "%s: unknown unit in %s", path,
+				     line);
+	}
+	fclose(file);
+	return bytes;
+}
+
+static void vsvm_trace_write(const char *file, const char *value)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), VSVM_IGT_TRACING "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	igt_assert_f(fd >= 0, "cannot open %s: %s\n", path, strerror(errno));
+	igt_assert_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
+	close(fd);
+}
+
+/**
+ * vsvm_trace_has_event() - whether a vsvm trace event exists
+ * @event: its name, e.g. "vsvm_migrate"
+ *
+ * Returns: true if the event can be enabled.
+ */
+bool vsvm_trace_has_event(const char *event)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), VSVM_IGT_TRACING "/events/vsvm/%s/enable",
+		 event);
+	return access(path, W_OK) == 0;
+}
+
+/**
+ * vsvm_trace_enable() - turn a vsvm trace event on or off
+ * @event: its name, e.g. "vsvm_migrate"
+ * @enable: on or off
+ */
+void vsvm_trace_enable(const char *event, bool enable)
+{
+	char file[128];
+
+	snprintf(file, sizeof(file), "events/vsvm/%s/enable", event);
+	vsvm_trace_write(file, enable ? "1" : "0");
+}
+
+/**
+ * vsvm_trace_clear() - empty the trace buffer
+ */
+void vsvm_trace_clear(void)
+{
+	vsvm_trace_write("trace", "");
+}
+
+/**
+ * vsvm_trace_read() - the trace buffer
+ *
+ * Returns: its text, as one string the caller frees.
+ */
+char *vsvm_trace_read(void)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	igt_assert(buf);
+	fd = open(VSVM_IGT_TRACING "/trace", O_RDONLY);
+	igt_assert_fd(fd);
+	while ((n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	return buf;
 }
 
 /**

@@ -13,13 +13,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vsvm_drm.h"
 
 #define VSVM_IGT_MODULE		"vsvm"
 
+/* The debugfs directory of device N (vsvm.N) */
+#define VSVM_IGT_DEBUGFS	"/sys/kernel/debug/dri/vsvm."
+
 /* The counters of device 0, one "name value" per line. */
-#define VSVM_IGT_COUNTERS	"/sys/kernel/debug/dri/vsvm.0/vsvm_counters"
+#define VSVM_IGT_COUNTERS	VSVM_IGT_DEBUGFS "0/vsvm_counters"
+
+/* The kernel's trace directory */
+#define VSVM_IGT_TRACING	"/sys/kernel/debug/tracing"
 
 /*
  * Default deadline of the waits that expect a job to end: longer than the
@@ -43,6 +50,11 @@ unsigned int vsvm_igt_module_param(const char *name);
 int vsvm_igt_reload(const char *options);
 
 unsigned int vsvm_require_svm(int fd);
+bool vsvm_has_vram(int fd);
+uint64_t vsvm_require_vram(int fd);
+
+void *vsvm_map_isolated(size_t size, size_t align, int prot, int flags,
+			int fd, off_t offset);
 
 int64_t vsvm_now_ns(void);
 int64_t vsvm_deadline_ns(unsigned int timeout_ms);
@@ -119,9 +131,59 @@ int __vsvm_range_info(int fd, struct drm_vsvm_range_info *info);
 void vsvm_range_info(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
 		     uint8_t *data);
 
-/* debugfs counters */
+/* RANGE_INFO with DRM_VSVM_RANGE_INFO_RESIDENCY: where the pages are */
+enum vsvm_residency {
+	VSVM_RESIDENCY_NONE,	/* not present, or in another device's VRAM */
+	VSVM_RESIDENCY_SYSTEM,	/* in system memory, read-only or writable */
+	VSVM_RESIDENCY_VRAM,	/* in this device's VRAM */
+};
+
+void vsvm_residency_info(int fd, uint32_t vm_id, uint64_t start,
+			 uint64_t size, uint8_t *data);
+enum vsvm_residency vsvm_residency_of(uint8_t entry);
+size_t vsvm_residency_count(int fd, uint32_t vm_id, uint64_t start,
+			    uint64_t size, enum vsvm_residency where);
+void vsvm_assert_residency(int fd, uint32_t vm_id, uint64_t start,
+			   uint64_t size, enum vsvm_residency where);
+
+/* MADVISE */
+int __vsvm_madvise(int fd, struct drm_vsvm_madvise *madvise);
+void vsvm_madvise(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
+		  const struct drm_vsvm_mem_attrs *attrs);
+void vsvm_vm_default_attrs(int fd, uint32_t vm_id,
+			   const struct drm_vsvm_mem_attrs *attrs);
+void vsvm_vm_prefer_system(int fd, uint32_t vm_id);
+
+/* ATTR_QUERY */
+int __vsvm_attr_query(int fd, struct drm_vsvm_attr_query *query);
+struct drm_vsvm_attr_query vsvm_attr_query(int fd, uint32_t vm_id,
+					   uint64_t addr);
+
+/* PREFETCH */
+int __vsvm_prefetch(int fd, struct drm_vsvm_prefetch *prefetch);
+struct drm_vsvm_prefetch vsvm_prefetch(int fd, uint32_t vm_id,
+				       uint64_t start, uint64_t size,
+				       uint32_t region);
+
+/* debugfs: counters, VRAM, fault injection */
 bool vsvm_has_counters(void);
 uint64_t vsvm_counter(const char *name);
+uint64_t vsvm_counter_dev(unsigned int index, const char *name);
+uint64_t vsvm_vram_stat(unsigned int index, const char *key);
+uint64_t vsvm_vram_used(unsigned int index);
+uint64_t vsvm_vram_wait_used(unsigned int index, uint64_t at_most,
+			     unsigned int timeout_ms);
+void vsvm_vram_fail_alloc(unsigned int index, unsigned int count);
+unsigned int vsvm_vram_fail_alloc_pending(unsigned int index);
+
+/* fdinfo */
+int64_t vsvm_fdinfo_bytes(int fd, const char *key);
+
+/* Tracepoints */
+bool vsvm_trace_has_event(const char *event);
+void vsvm_trace_enable(const char *event, bool enable);
+void vsvm_trace_clear(void);
+char *vsvm_trace_read(void);
 
 /* Data patterns: distinctive, position dependent, never all zero */
 uint32_t vsvm_pattern_word(uint32_t seed, size_t index);
