@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FLAVOUR ?= debug
 BUILD := $(CURDIR)/build
 
-.PHONY: all setup kernel kernel-release userspace igt check demo vm \
+.PHONY: all setup kernel kernel-release userspace igt check demo bench vm \
 	static-checks check-harness clean help
 
 all: kernel userspace igt
@@ -44,6 +44,10 @@ check-harness:
 ## make demo           build, boot, and show what the device can do
 demo:
 	@scripts/demo.sh
+
+## make bench          VRAM migration vs test_hmm and memcpy, release kernel: build/bench/
+bench: kernel-release userspace
+	@scripts/bench.sh
 
 ## make vm             a shell in a guest with the driver loaded
 vm: kernel userspace igt

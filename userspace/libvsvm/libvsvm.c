@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -308,14 +309,22 @@ int vsvm_wait_fence(struct vsvm_device *dev, uint32_t vm_id,
 
 #define VSVM_RANGE_PAGE_SIZE	4096ull
 
-int vsvm_range_info(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
-		    uint64_t size, uint8_t *entries)
+/* A non-empty span of whole 4 KiB pages that does not wrap around. */
+static bool vsvm_span_valid(uint64_t start, uint64_t size)
 {
-	struct drm_vsvm_range_info args = { .vm_id = vm_id };
+	return size && !((start | size) % VSVM_RANGE_PAGE_SIZE) &&
+	       size - 1 <= UINT64_MAX - start;
+}
+
+/* RANGE_INFO over any span, in pieces of DRM_VSVM_RANGE_INFO_MAX_SIZE. */
+static int vsvm_range_query(struct vsvm_device *dev, uint32_t vm_id,
+			    uint32_t flags, uint64_t start, uint64_t size,
+			    uint8_t *entries)
+{
+	struct drm_vsvm_range_info args = { .vm_id = vm_id, .flags = flags };
 	uint64_t chunk;
 
-	if (!size || (start | size) % VSVM_RANGE_PAGE_SIZE ||
-	    size - 1 > UINT64_MAX - start)
+	if (!vsvm_span_valid(start, size))
 		return -EINVAL;
 	while (size) {
 		chunk = size < DRM_VSVM_RANGE_INFO_MAX_SIZE ?
@@ -330,4 +339,125 @@ int vsvm_range_info(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
 		entries += chunk / VSVM_RANGE_PAGE_SIZE;
 	}
 	return 0;
+}
+
+int vsvm_range_info(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		    uint64_t size, uint8_t *entries)
+{
+	return vsvm_range_query(dev, vm_id, 0, start, size, entries);
+}
+
+int vsvm_residency(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		   uint64_t size, uint8_t *entries)
+{
+	return vsvm_range_query(dev, vm_id, DRM_VSVM_RANGE_INFO_RESIDENCY,
+				start, size, entries);
+}
+
+/* The rules of &struct drm_vsvm_mem_attrs in vsvm_drm.h. */
+static bool vsvm_mem_attrs_valid(const struct drm_vsvm_mem_attrs *attrs)
+{
+	if (!attrs)
+		return false;
+	switch (attrs->preferred_loc) {
+	case DRM_VSVM_LOC_AUTO:
+	case DRM_VSVM_LOC_SYSTEM:
+	case DRM_VSVM_LOC_VRAM:
+		break;
+	default:
+		return false;
+	}
+	switch (attrs->granularity) {
+	case 0:
+	case DRM_VSVM_PAGE_SIZE_4K:
+	case DRM_VSVM_PAGE_SIZE_64K:
+	case DRM_VSVM_PAGE_SIZE_2M:
+		break;
+	default:
+		return false;
+	}
+	switch (attrs->atomic_policy) {
+	case DRM_VSVM_ATOMIC_ANYWHERE:
+		return !attrs->atomic_timeslice_ms;
+	case DRM_VSVM_ATOMIC_VRAM_ONLY:
+		return attrs->atomic_timeslice_ms <=
+		       DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS;
+	default:
+		return false;
+	}
+}
+
+static int vsvm_madvise_ioctl(struct vsvm_device *dev,
+			      struct drm_vsvm_madvise *args)
+{
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_MADVISE, args))
+		return -errno;
+	return 0;
+}
+
+int vsvm_madvise(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		 uint64_t size, const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct drm_vsvm_madvise args = {
+		.vm_id = vm_id,
+		.start = start,
+		.size = size,
+	};
+
+	if (!vsvm_span_valid(start, size) || !vsvm_mem_attrs_valid(attrs))
+		return -EINVAL;
+	args.attrs = *attrs;
+	return vsvm_madvise_ioctl(dev, &args);
+}
+
+int vsvm_vm_default_attrs(struct vsvm_device *dev, uint32_t vm_id,
+			  const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct drm_vsvm_madvise args = {
+		.vm_id = vm_id,
+		.flags = DRM_VSVM_MADVISE_VM_DEFAULT,
+	};
+
+	if (!vsvm_mem_attrs_valid(attrs))
+		return -EINVAL;
+	args.attrs = *attrs;
+	return vsvm_madvise_ioctl(dev, &args);
+}
+
+int vsvm_attr_query(struct vsvm_device *dev, uint32_t vm_id, uint64_t addr,
+		    struct drm_vsvm_attr_query *out)
+{
+	struct drm_vsvm_attr_query args = { .vm_id = vm_id, .addr = addr };
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_VSVM_ATTR_QUERY, &args))
+		return -errno;
+	*out = args;
+	return 0;
+}
+
+int vsvm_prefetch(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		  uint64_t size, uint32_t region,
+		  struct drm_vsvm_prefetch *out)
+{
+	struct drm_vsvm_prefetch args = {
+		.vm_id = vm_id,
+		.start = start,
+		.size = size,
+		.region = region,
+	};
+	int ret = 0;
+
+	if (!vsvm_span_valid(start, size) ||
+	    (region != DRM_VSVM_REGION_SYSTEM && region != DRM_VSVM_REGION_VRAM))
+		return -EINVAL;
+	/*
+	 * ioctl(), not drmIoctl(): drmIoctl() would repeat the call after
+	 * -EINTR with the counters of the interrupted call in its input, and
+	 * those counts are the caller's to see.
+	 */
+	if (ioctl(dev->fd, DRM_IOCTL_VSVM_PREFETCH, &args))
+		ret = -errno;
+	if (out)
+		*out = args;
+	return ret;
 }

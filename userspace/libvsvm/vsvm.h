@@ -408,6 +408,132 @@ int vsvm_wait_fence(struct vsvm_device *dev, uint32_t vm_id,
 int vsvm_range_info(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
 		    uint64_t size, uint8_t *entries);
 
+/*
+ * VRAM and migration (libvsvm 1.2, for devices with DRM_VSVM_FEATURE_VRAM).
+ *
+ * Pages of the process move between system memory and the device's VRAM
+ * behind the same pointers.  Memory attributes (&struct drm_vsvm_mem_attrs)
+ * steer where a GPU fault puts them: set them on a span with
+ * vsvm_madvise(), or as the VM's defaults with vsvm_vm_default_attrs(), and
+ * read them back with vsvm_attr_query().  vsvm_prefetch() moves a span now,
+ * and vsvm_residency() shows where its pages are.
+ *
+ * These functions check their arguments against the rules vsvm_drm.h
+ * states before they use @dev, and return -EINVAL without calling the
+ * kernel if one is broken.  A kernel without DRM_VSVM_FEATURE_VRAM answers
+ * -EINVAL too (DRM's answer to an ioctl or flag it does not know).
+ */
+
+/**
+ * vsvm_madvise() - set the memory attributes of a span of the address space
+ * @dev: the device
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a non-zero multiple of 4 KiB; the span must not wrap
+ * @attrs: the attributes, valid as &struct drm_vsvm_mem_attrs says: a
+ *	known &enum drm_vsvm_mem_location and &enum drm_vsvm_atomic_policy,
+ *	a granularity of 0, 4 KiB, 64 KiB or 2 MiB, and an atomic timeslice
+ *	of at most DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS that is 0 unless the
+ *	policy is DRM_VSVM_ATOMIC_VRAM_ONLY
+ *
+ * Replaces whatever earlier calls set on the span.  The attributes last
+ * until that part of the span is unmapped; pages already in place do not
+ * move, the attributes steer the next GPU fault.
+ *
+ * Return: 0; -EINVAL for a bad span or bad attributes; -ENOENT for an
+ * unknown VM; -EPERM in a process other than the VM's creator; -ENOSPC when
+ * the VM already has DRM_VSVM_MADVISE_MAX_SPANS spans; or another negative
+ * errno value.
+ */
+int vsvm_madvise(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		 uint64_t size, const struct drm_vsvm_mem_attrs *attrs);
+
+/**
+ * vsvm_vm_default_attrs() - set the VM's default memory attributes
+ * @dev: the device
+ * @vm_id: the VM
+ * @attrs: the attributes, valid as for vsvm_madvise(); a zero-filled
+ *	structure restores the driver's defaults (DRM_VSVM_LOC_AUTO, 2 MiB
+ *	granularity, atomics anywhere)
+ *
+ * The defaults apply wherever no span was advised with vsvm_madvise().
+ *
+ * Return: 0; -EINVAL for bad attributes; -ENOENT for an unknown VM; -EPERM
+ * in a process other than the VM's creator; or another negative errno
+ * value.
+ */
+int vsvm_vm_default_attrs(struct vsvm_device *dev, uint32_t vm_id,
+			  const struct drm_vsvm_mem_attrs *attrs);
+
+/**
+ * vsvm_attr_query() - the memory attributes that apply at an address
+ * @dev: the device
+ * @vm_id: the VM
+ * @addr: the address asked about, any alignment
+ * @out: out: the kernel's answer: &drm_vsvm_attr_query.attrs, the span
+ *	around @addr over which they apply unchanged (.start, .size), and
+ *	whether an advised span (.advised 1) or the VM's defaults (0) apply
+ *
+ * Return: 0; -EINVAL for an address beyond the user address space; -ENOENT
+ * for an unknown VM; -EPERM in a process other than the VM's creator; or
+ * another negative errno value.
+ */
+int vsvm_attr_query(struct vsvm_device *dev, uint32_t vm_id, uint64_t addr,
+		    struct drm_vsvm_attr_query *out);
+
+/**
+ * vsvm_prefetch() - move the pages of a span to system memory or VRAM now
+ * @dev: the device
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a non-zero multiple of 4 KiB; the span must not wrap
+ * @region: DRM_VSVM_REGION_VRAM or DRM_VSVM_REGION_SYSTEM
+ * @out: if not NULL, receives the kernel's answer, whose counters say what
+ *	happened to each 4 KiB page: &drm_vsvm_prefetch.moved, .already,
+ *	.unmapped, .unmovable, .busy and .no_memory add up to @size / 4096;
+ *	meaningful when the return value is 0 or -EINTR
+ *
+ * Pages move in units of the span's granularity.  Untouched pages are
+ * created in VRAM, zero-filled, by a prefetch to VRAM.  The GPU mapping is
+ * not filled: the next GPU access faults it in where the pages are.  Pages
+ * that cannot move are not an error: they are counted in @out.
+ *
+ * Unlike the other calls, a prefetch interrupted by a signal is not
+ * restarted: the work done so far is kept and counted.
+ *
+ * Return: 0; -EINTR if a signal arrived first (@out counts what was done;
+ * call again to move the rest); -EINVAL for a bad span or @region; -ENOENT
+ * for an unknown VM; -EPERM in a process other than the VM's creator; or
+ * another negative errno value.
+ */
+int vsvm_prefetch(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		  uint64_t size, uint32_t region,
+		  struct drm_vsvm_prefetch *out);
+
+/**
+ * vsvm_residency() - where the pages of a range are now
+ * @dev: the device
+ * @vm_id: the VM
+ * @start: first address, 4 KiB aligned
+ * @size: bytes, a non-zero multiple of 4 KiB; larger than
+ *	DRM_VSVM_RANGE_INFO_MAX_SIZE is fine, the range is queried in pieces
+ * @entries: out: one byte per 4 KiB page, @size / 4096 of them, read with
+ *	DRM_VSVM_RANGE_INFO_STATE(): DRM_VSVM_PAGE_VRAM for a page in this
+ *	device's VRAM, DRM_VSVM_PAGE_SYSTEM_RO or _RW for a page in system
+ *	memory (as the CPU maps it), DRM_VSVM_PAGE_NOT_MIRRORED for a page
+ *	that is not present or is in another device's VRAM.  The PTE size is
+ *	always DRM_VSVM_PTE_NONE.
+ *
+ * vsvm_range_info() with DRM_VSVM_RANGE_INFO_RESIDENCY: it reads the CPU
+ * page tables, not the GPU's, and faults nothing in and moves nothing.
+ *
+ * Return: 0; -EINVAL for a misaligned, empty or wrapping range; -ENOENT for
+ * an unknown VM; -EPERM in a process other than the VM's creator; or another
+ * negative errno value.
+ */
+int vsvm_residency(struct vsvm_device *dev, uint32_t vm_id, uint64_t start,
+		   uint64_t size, uint8_t *entries);
+
 #ifdef __cplusplus
 }
 #endif

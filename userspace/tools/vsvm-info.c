@@ -42,6 +42,7 @@ static void print_features(uint64_t features)
 		const char *name;
 	} names[] = {
 		{ DRM_VSVM_FEATURE_SVM, "svm" },
+		{ DRM_VSVM_FEATURE_VRAM, "vram" },
 	};
 	uint64_t unknown = features;
 	const char *sep = "";
