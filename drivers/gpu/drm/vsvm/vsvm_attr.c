@@ -345,14 +345,17 @@ static int vsvm_madvise_validate(const struct drm_vsvm_madvise *args)
 static int vsvm_attr_punch(struct vsvm_vm *vm, unsigned long start,
 			   unsigned long end)
 {
+	unsigned int overlapped = 0, pieces = 1;
 	struct vsvm_attr_span *span;
-	unsigned int overlapped = 0;
 
+	/* The new span, plus what is left of old spans on either side */
 	for (span = vsvm_attr_first(vm, start, end - 1); span;
-	     span = vsvm_attr_next(span, start, end - 1))
+	     span = vsvm_attr_next(span, start, end - 1)) {
 		overlapped++;
-	/* At worst the new span splits one old span in three. */
-	if (vm->attrs.count - overlapped + 3 > DRM_VSVM_MADVISE_MAX_SPANS)
+		pieces += (span->itree.start < start) +
+			  (span->itree.last + 1 > end);
+	}
+	if (vm->attrs.count - overlapped + pieces > DRM_VSVM_MADVISE_MAX_SPANS)
 		return -ENOSPC;
 
 	while ((span = vsvm_attr_first(vm, start, end - 1))) {

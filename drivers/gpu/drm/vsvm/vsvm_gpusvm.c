@@ -560,6 +560,23 @@ static bool vsvm_gpusvm_any_devmem(const unsigned long *pfns,
 	return false;
 }
 
+/*
+ * Device-private pages shared copy-on-write (after fork()) come back from
+ * hmm_range_fault() read-only even when write access was asked for: the
+ * core mm does not break COW on device memory.
+ */
+static bool vsvm_gpusvm_devmem_readonly(const unsigned long *pfns,
+					unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		if (!(pfns[i] & HMM_PFN_WRITE) &&
+		    is_device_private_page(hmm_pfn_to_page(pfns[i])))
+			return true;
+	return false;
+}
+
 /**
  * vsvm_gpusvm_range_get_pages() - fault in the pages of a range
  * @gpusvm: the SVM state
@@ -573,8 +590,11 @@ static bool vsvm_gpusvm_any_devmem(const unsigned long *pfns,
  *
  * Context: &vsvm_gpusvm.lock held; the caller holds a reference on the mm
  * (mmget()).
- * Return: 0; -EFAULT, -EPERM or -ENOMEM from hmm_range_fault(); or
- * -ETIMEDOUT when invalidations kept it from finishing in time.
+ * Return: 0; -EFAULT, -EPERM or -ENOMEM from hmm_range_fault(); -EROFS
+ * for a write when some of the device's own pages are shared read-only
+ * (copy-on-write after fork()): the driver must move them to system memory,
+ * where the fault breaks COW, and call again; or -ETIMEDOUT when
+ * invalidations kept it from finishing in time.
  */
 int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 				struct vsvm_gpusvm_range *range,
@@ -609,6 +629,12 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 			break;
 		up_write(&gpusvm->notifier_lock);
 		ctx->retries++;
+	}
+
+	if (ctx->write && vsvm_gpusvm_devmem_readonly(pfns, npages)) {
+		up_write(&gpusvm->notifier_lock);
+		ret = -EROFS;
+		goto out_free;
 	}
 
 	old = range->pfns;

@@ -605,6 +605,27 @@ static int vsvm_svm_place(struct vsvm_vm *vm, struct vsvm_gpusvm_range *range,
 	return 0;
 }
 
+/*
+ * A GPU write met VRAM pages shared copy-on-write with another process:
+ * move them to system memory, where the next hmm_range_fault() breaks COW.
+ */
+static int vsvm_svm_unshare_devmem(struct vsvm_vm *vm,
+				   struct vsvm_gpusvm_range *range)
+{
+	unsigned long start = vsvm_gpusvm_range_start(range);
+	unsigned long end = vsvm_gpusvm_range_end(range);
+	struct vsvm_migrate_result res = {};
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, start);
+	if (vma && vma->vm_end >= end)
+		vsvm_migrate_to_sys(&vm->vdev->vram, vma, start, end, NULL,
+				    &res);
+	mmap_read_unlock(vm->mm);
+	return -EAGAIN;
+}
+
 /* Find or create the range at @addr and map it; SVM lock held */
 static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
 				 struct vsvm_gpusvm_ctx *ctx)
@@ -643,6 +664,8 @@ static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
 		return ret;
 	do {
 		ret = vsvm_gpusvm_range_get_pages(&vm->gpusvm, range, ctx);
+		if (ret == -EROFS)
+			ret = vsvm_svm_unshare_devmem(vm, range);
 		if (!ret)
 			ret = vsvm_svm_range_bind(vm, range);
 		if (ret == -EAGAIN)
