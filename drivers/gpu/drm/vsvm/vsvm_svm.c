@@ -91,8 +91,9 @@ struct vsvm_svm_range {
 	struct list_head gc_link;
 	/**
 	 * @backoff_until: jiffies until which GPU faults leave the range in
-	 * system memory, because the CPU just took its pages out of VRAM.  Written by the invalidation callback, read by the
-	 * fault handler; READ_ONCE()/WRITE_ONCE().
+	 * system memory, because the CPU just took its pages out of VRAM.
+	 * Written by the invalidation callback, read by the fault handler;
+	 * READ_ONCE()/WRITE_ONCE().
 	 */
 	unsigned long backoff_until;
 	/**
