@@ -141,8 +141,12 @@ static int vsvm_attr_insert(struct vsvm_vm *vm, unsigned long start,
 	return 0;
 }
 
-/* Remove a span; attribute lock held */
-static void vsvm_attr_remove(struct vsvm_vm *vm, struct vsvm_attr_span *span)
+/*
+ * Take a span out of the tree and stop its notifier; attribute lock held.
+ * No callback runs afterwards, so its holes may be read without the dirty
+ * lock until it is freed.
+ */
+static void vsvm_attr_detach(struct vsvm_vm *vm, struct vsvm_attr_span *span)
 {
 	mmu_interval_notifier_remove(&span->notifier);
 	spin_lock(&vm->attrs.dirty_lock);
@@ -150,6 +154,12 @@ static void vsvm_attr_remove(struct vsvm_vm *vm, struct vsvm_attr_span *span)
 	spin_unlock(&vm->attrs.dirty_lock);
 	interval_tree_remove(&span->itree, &vm->attrs.root);
 	vm->attrs.count--;
+}
+
+/* Remove a span; attribute lock held */
+static void vsvm_attr_remove(struct vsvm_vm *vm, struct vsvm_attr_span *span)
+{
+	vsvm_attr_detach(vm, span);
 	kfree(span);
 }
 
@@ -181,26 +191,11 @@ static void vsvm_attr_reinsert(struct vsvm_vm *vm, unsigned long start,
 static void vsvm_attr_sync_one(struct vsvm_vm *vm,
 			       struct vsvm_attr_span *span)
 {
-	struct vsvm_attr_hole holes[VSVM_ATTR_MAX_HOLES];
-	struct drm_vsvm_mem_attrs attrs = span->attrs;
-	unsigned long start = span->itree.start, end = span->itree.last + 1;
-	unsigned int nholes;
-	bool overflow;
-
-	/* No callback runs after the notifier is removed. */
-	mmu_interval_notifier_remove(&span->notifier);
-	spin_lock(&vm->attrs.dirty_lock);
-	list_del_init(&span->dirty_link);
-	memcpy(holes, span->holes, sizeof(holes));
-	nholes = span->nholes;
-	overflow = span->overflow;
-	spin_unlock(&vm->attrs.dirty_lock);
-	interval_tree_remove(&span->itree, &vm->attrs.root);
-	vm->attrs.count--;
+	vsvm_attr_detach(vm, span);
+	if (!span->overflow)
+		vsvm_attr_reinsert(vm, span->itree.start, span->itree.last + 1,
+				   &span->attrs, span->holes, span->nholes);
 	kfree(span);
-
-	if (!overflow)
-		vsvm_attr_reinsert(vm, start, end, &attrs, holes, nholes);
 }
 
 /**

@@ -548,33 +548,32 @@ static int vsvm_gpusvm_hmm_fault(struct vsvm_gpusvm *gpusvm,
 	return ret;
 }
 
-/* Does hmm_range_fault() output hold device-private pages (ours, then)? */
-static bool vsvm_gpusvm_any_devmem(const unsigned long *pfns,
-				   unsigned long npages)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++)
-		if (is_device_private_page(hmm_pfn_to_page(pfns[i])))
-			return true;
-	return false;
-}
-
-/*
- * Device-private pages shared copy-on-write (after fork()) come back from
- * hmm_range_fault() read-only even when write access was asked for: the
- * core mm does not break COW on device memory.
+/**
+ * struct vsvm_gpusvm_devmem - the device's own pages in hmm_range_fault() output
+ * @any: some pages are device-private (ours: others are faulted back)
+ * @readonly: some of them came back without write access, as device-private
+ *	pages shared copy-on-write (after fork()) do even when write access
+ *	was asked for: the core mm does not break COW on device memory
  */
-static bool vsvm_gpusvm_devmem_readonly(const unsigned long *pfns,
-					unsigned long npages)
+struct vsvm_gpusvm_devmem {
+	bool any;
+	bool readonly;
+};
+
+static struct vsvm_gpusvm_devmem
+vsvm_gpusvm_scan_devmem(const unsigned long *pfns, unsigned long npages)
 {
+	struct vsvm_gpusvm_devmem devmem = {};
 	unsigned long i;
 
-	for (i = 0; i < npages; i++)
-		if (!(pfns[i] & HMM_PFN_WRITE) &&
-		    is_device_private_page(hmm_pfn_to_page(pfns[i])))
-			return true;
-	return false;
+	for (i = 0; i < npages; i++) {
+		if (!is_device_private_page(hmm_pfn_to_page(pfns[i])))
+			continue;
+		devmem.any = true;
+		if (!(pfns[i] & HMM_PFN_WRITE))
+			devmem.readonly = true;
+	}
+	return devmem;
 }
 
 /**
@@ -609,6 +608,7 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 				 (ctx->write ? HMM_PFN_REQ_WRITE : 0),
 		.dev_private_owner = gpusvm->device_private_page_owner,
 	};
+	struct vsvm_gpusvm_devmem devmem;
 	unsigned long *pfns, *old;
 	int ret;
 
@@ -631,7 +631,8 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 		ctx->retries++;
 	}
 
-	if (ctx->write && vsvm_gpusvm_devmem_readonly(pfns, npages)) {
+	devmem = vsvm_gpusvm_scan_devmem(pfns, npages);
+	if (ctx->write && devmem.readonly) {
 		up_write(&gpusvm->notifier_lock);
 		ret = -EROFS;
 		goto out_free;
@@ -642,7 +643,7 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 	range->notifier_seq = hmm_range.notifier_seq;
 	range->flags.has_pages = true;
 	range->flags.writable = ctx->write;
-	range->flags.has_devmem_pages = vsvm_gpusvm_any_devmem(pfns, npages);
+	range->flags.has_devmem_pages = devmem.any;
 	up_write(&gpusvm->notifier_lock);
 
 	ctx->npages += npages;

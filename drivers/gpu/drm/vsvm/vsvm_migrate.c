@@ -431,6 +431,21 @@ static const struct mmu_interval_notifier_ops vsvm_migrate_tmp_ops = {
 	.invalidate = vsvm_migrate_tmp_invalidate,
 };
 
+/* hmm_range_fault(), again while invalidations race with it, @tries at most */
+static int vsvm_migrate_hmm_walk(struct mm_struct *mm, struct hmm_range *range,
+				 unsigned int tries)
+{
+	int ret;
+
+	do {
+		range->notifier_seq = mmu_interval_read_begin(range->notifier);
+		mmap_read_lock(mm);
+		ret = hmm_range_fault(range);
+		mmap_read_unlock(mm);
+	} while (ret == -EBUSY && --tries);
+	return ret;
+}
+
 /* The residency byte of one hmm pfn, see DRM_VSVM_RANGE_INFO_RESIDENCY */
 static u8 vsvm_migrate_residency_state(struct vsvm_vram *vram,
 				       unsigned long hmm_pfn)
@@ -459,12 +474,7 @@ static int vsvm_migrate_snapshot(struct vsvm_vm *vm,
 	unsigned long i, npages = (end - start) >> PAGE_SHIFT;
 	int ret;
 
-	do {
-		range.notifier_seq = mmu_interval_read_begin(mni);
-		mmap_read_lock(vm->mm);
-		ret = hmm_range_fault(&range);
-		mmap_read_unlock(vm->mm);
-	} while (ret == -EBUSY);
+	ret = vsvm_migrate_hmm_walk(vm->mm, &range, UINT_MAX);
 	if (ret)
 		return ret;
 	for (i = 0; i < npages; i++)
@@ -542,20 +552,13 @@ out_free:
 	return ret;
 }
 
-/**
- * vsvm_migrate_fault_in() - fault a span in, out of other devices' VRAM
- * @vm: the VM, whose mm is referenced
- * @start: first address, page aligned
- * @end: end address, page aligned
- *
- * Brings [@start, @end) into system memory, or leaves it in this device's
- * VRAM, with hmm_range_fault(), which takes pages out of other devices'
- * VRAM through their migrate_to_ram().
- *
- * Context: process context, no mmap lock held.
+/*
+ * Bring [start, end) into system memory, or leave it in this device's VRAM,
+ * with hmm_range_fault(), which takes pages out of other devices' VRAM
+ * through their migrate_to_ram().  No mmap lock held.
  */
-void vsvm_migrate_fault_in(struct vsvm_vm *vm, unsigned long start,
-			   unsigned long end)
+static void vsvm_migrate_fault_in(struct vsvm_vm *vm, unsigned long start,
+				  unsigned long end)
 {
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
 	struct mmu_interval_notifier mni;
@@ -566,7 +569,6 @@ void vsvm_migrate_fault_in(struct vsvm_vm *vm, unsigned long start,
 		.default_flags = HMM_PFN_REQ_FAULT,
 		.dev_private_owner = vm->vdev,
 	};
-	int ret, tries = 8;
 
 	range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
 					GFP_KERNEL);
@@ -575,38 +577,11 @@ void vsvm_migrate_fault_in(struct vsvm_vm *vm, unsigned long start,
 	if (mmu_interval_notifier_insert(&mni, vm->mm, start, end - start,
 					 &vsvm_migrate_tmp_ops))
 		goto out_free;
-	do {
-		range.notifier_seq = mmu_interval_read_begin(&mni);
-		mmap_read_lock(vm->mm);
-		ret = hmm_range_fault(&range);
-		mmap_read_unlock(vm->mm);
-	} while (ret == -EBUSY && --tries);
+	/* Only the side effect counts: what did not come back stays busy. */
+	vsvm_migrate_hmm_walk(vm->mm, &range, 8);
 	mmu_interval_notifier_remove(&mni);
 out_free:
 	kvfree(range.hmm_pfns);
-}
-
-/* PREFETCH of [addr, end), inside one VMA, with the mmap lock held */
-static int vsvm_prefetch_span(struct vsvm_vm *vm, struct vm_area_struct *vma,
-			      unsigned long addr, unsigned long end,
-			      u32 region, const struct drm_vsvm_mem_attrs *attrs,
-			      struct vsvm_migrate_result *res)
-{
-	struct vsvm_vram *vram = &vm->vdev->vram;
-	struct vsvm_migrate_opts opts = {
-		.usage = vm->vfile->vram_usage,
-		.granule = attrs->granularity,
-	};
-	int ret;
-
-	if (!vsvm_migrate_vma_movable(vma)) {
-		res->unmovable += (end - addr) >> PAGE_SHIFT;
-		return 0;
-	}
-	if (region == DRM_VSVM_REGION_SYSTEM)
-		return vsvm_migrate_to_sys(vram, vma, addr, end, NULL, res);
-	ret = vsvm_migrate_to_vram(vram, vma, addr, end, &opts, res);
-	return ret == -ENOSPC ? 0 : ret;
 }
 
 static void vsvm_migrate_result_add(struct vsvm_migrate_result *sum,
@@ -620,34 +595,70 @@ static void vsvm_migrate_result_add(struct vsvm_migrate_result *sum,
 	sum->no_memory += res->no_memory;
 }
 
-/*
- * Pages that another device's VRAM held were not collected: fault them
- * into system memory, where that device's migrate_to_ram() puts them, and
- * move the span again.  The second pass sees what the first moved as
- * already there.
- */
-static int vsvm_prefetch_retry(struct vsvm_vm *vm, unsigned long addr,
-			       unsigned long end,
-			       const struct drm_vsvm_mem_attrs *attrs,
-			       struct vsvm_migrate_result *step)
+/* One pass of vsvm_migrate_vm_to_vram(): [*start, *end) cut to the VMA */
+static int vsvm_migrate_vma_to_vram(struct vsvm_vm *vm, unsigned long addr,
+				    unsigned long *start, unsigned long *end,
+				    const struct vsvm_migrate_opts *opts,
+				    struct vsvm_migrate_result *res)
 {
-	struct vsvm_migrate_result again = {};
 	struct vm_area_struct *vma;
 	int ret = 0;
 
-	vsvm_migrate_fault_in(vm, addr, end);
 	mmap_read_lock(vm->mm);
 	vma = vma_lookup(vm->mm, addr);
-	if (vma && vma->vm_end >= end) {
-		ret = vsvm_prefetch_span(vm, vma, addr, end,
-					 DRM_VSVM_REGION_VRAM, attrs, &again);
+	if (vma) {
+		*start = max(*start, vma->vm_start);
+		*end = min(*end, vma->vm_end);
+	}
+	if (!vma)
+		res->unmapped += (*end - *start) >> PAGE_SHIFT;
+	else if (!vsvm_migrate_vma_movable(vma))
+		res->unmovable += (*end - *start) >> PAGE_SHIFT;
+	else
+		ret = vsvm_migrate_to_vram(&vm->vdev->vram, vma, *start, *end,
+					   opts, res);
+	mmap_read_unlock(vm->mm);
+	/* No VRAM is counted in @res: the pages stay where they are. */
+	return ret == -ENOSPC ? 0 : ret;
+}
+
+/**
+ * vsvm_migrate_vm_to_vram() - move a span of a VM's memory to its VRAM
+ * @vm: the VM, whose mm the caller holds a reference on
+ * @addr: an address of the VMA to move
+ * @start: first address of the span, page aligned; cut to the VMA
+ * @end: end address of the span, page aligned; cut to the VMA
+ * @opts: behaviour of the moved pages
+ * @res: counts of what happened to each page, added to
+ *
+ * Pages that another device's VRAM holds are not collected: they are
+ * faulted back to system memory through that device and the span is moved
+ * once more.  The second pass sees what the first moved as already there.
+ * Used by the GPU fault handler and by PREFETCH.
+ *
+ * Context: process context, no mmap lock held.
+ * Return: 0 (see @res) or a negative errno.
+ */
+int vsvm_migrate_vm_to_vram(struct vsvm_vm *vm, unsigned long addr,
+			    unsigned long start, unsigned long end,
+			    const struct vsvm_migrate_opts *opts,
+			    struct vsvm_migrate_result *res)
+{
+	struct vsvm_migrate_result first = {}, again = {};
+	int ret;
+
+	ret = vsvm_migrate_vma_to_vram(vm, addr, &start, &end, opts, &first);
+	if (!ret && first.busy) {
+		vsvm_migrate_fault_in(vm, start, end);
+		ret = vsvm_migrate_vma_to_vram(vm, addr, &start, &end, opts,
+					       &again);
 		if (!ret) {
-			again.already -= min(again.already, step->moved);
-			again.moved += step->moved;
-			*step = again;
+			again.already -= min(again.already, first.moved);
+			again.moved += first.moved;
+			first = again;
 		}
 	}
-	mmap_read_unlock(vm->mm);
+	vsvm_migrate_result_add(res, &first);
 	return ret;
 }
 
@@ -657,38 +668,39 @@ static int vsvm_prefetch_step(struct vsvm_vm *vm, unsigned long *addr,
 			      struct vsvm_migrate_result *res)
 {
 	struct drm_vsvm_mem_attrs attrs;
-	struct vsvm_migrate_result step = {};
+	struct vsvm_migrate_opts opts = { .usage = vm->vfile->vram_usage };
 	struct vm_area_struct *vma;
-	unsigned long next;
+	unsigned long start = *addr;
+	bool to_vram = false;
 	int ret = 0;
 
-	vsvm_attrs_get(vm, *addr, &attrs);
+	vsvm_attrs_get(vm, start, &attrs);
 	mmap_read_lock(vm->mm);
-	vma = find_vma(vm->mm, *addr);
+	vma = find_vma(vm->mm, start);
 	if (!vma || vma->vm_start >= end) {
-		res->unmapped += (end - *addr) >> PAGE_SHIFT;
+		res->unmapped += (end - start) >> PAGE_SHIFT;
 		*addr = end;
-		goto out_unlock;
-	}
-	if (vma->vm_start > *addr) {
-		res->unmapped += (vma->vm_start - *addr) >> PAGE_SHIFT;
+	} else if (vma->vm_start > start) {
+		res->unmapped += (vma->vm_start - start) >> PAGE_SHIFT;
 		*addr = vma->vm_start;
-		goto out_unlock;
+	} else {
+		*addr = min3(ALIGN_DOWN(start, attrs.granularity) +
+			     attrs.granularity, vma->vm_end, end);
+		if (!vsvm_migrate_vma_movable(vma))
+			res->unmovable += (*addr - start) >> PAGE_SHIFT;
+		else if (region == DRM_VSVM_REGION_SYSTEM)
+			ret = vsvm_migrate_to_sys(&vm->vdev->vram, vma, start,
+						  *addr, NULL, res);
+		else
+			to_vram = true;
 	}
-	next = min3(ALIGN_DOWN(*addr, attrs.granularity) + attrs.granularity,
-		    vma->vm_end, end);
-	ret = vsvm_prefetch_span(vm, vma, *addr, next, region, &attrs, &step);
 	mmap_read_unlock(vm->mm);
 
-	/* Pages another device held: bring them to system memory, once more */
-	if (!ret && region == DRM_VSVM_REGION_VRAM && step.busy)
-		ret = vsvm_prefetch_retry(vm, *addr, next, &attrs, &step);
-	vsvm_migrate_result_add(res, &step);
-	*addr = next;
-	return ret;
-
-out_unlock:
-	mmap_read_unlock(vm->mm);
+	if (to_vram) {
+		opts.granule = attrs.granularity;
+		ret = vsvm_migrate_vm_to_vram(vm, start, start, *addr, &opts,
+					      res);
+	}
 	return ret;
 }
 

@@ -59,8 +59,10 @@ int vsvm_migrate_to_sys(struct vsvm_vram *vram, struct vm_area_struct *vma,
 			struct page *fault_page,
 			struct vsvm_migrate_result *res);
 vm_fault_t vsvm_migrate_to_ram(struct vm_fault *vmf);
-void vsvm_migrate_fault_in(struct vsvm_vm *vm, unsigned long start,
-			   unsigned long end);
+int vsvm_migrate_vm_to_vram(struct vsvm_vm *vm, unsigned long addr,
+			    unsigned long start, unsigned long end,
+			    const struct vsvm_migrate_opts *opts,
+			    struct vsvm_migrate_result *res);
 void vsvm_vram_copy_in(struct vsvm_vram *vram, struct page *dpage,
 		       struct page *spage);
 void vsvm_vram_copy_out(struct vsvm_vram *vram, struct page *dpage,

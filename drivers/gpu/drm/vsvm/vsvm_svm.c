@@ -530,28 +530,6 @@ static void vsvm_svm_count_fault(struct vsvm_vm *vm,
 					     VSVM_STAT_FAULT_READ);
 }
 
-/* Move [start, end) to VRAM if the VMA at @addr allows; SVM lock held */
-static u64 vsvm_svm_migrate_span(struct vsvm_vm *vm, u64 addr, u64 *start,
-				 u64 *end, const struct vsvm_migrate_opts *opts)
-{
-	struct vsvm_migrate_result res = {};
-	struct vm_area_struct *vma;
-
-	mmap_read_lock(vm->mm);
-	vma = vma_lookup(vm->mm, addr);
-	if (vma && vsvm_migrate_vma_movable(vma)) {
-		*start = max_t(u64, *start, vma->vm_start);
-		*end = min_t(u64, *end, vma->vm_end);
-		WRITE_ONCE(vm->migrating_in, true);
-		/* No VRAM: the range stays in system memory, that is all. */
-		vsvm_migrate_to_vram(&vm->vdev->vram, vma, *start, *end, opts,
-				     &res);
-		WRITE_ONCE(vm->migrating_in, false);
-	}
-	mmap_read_unlock(vm->mm);
-	return res.busy;
-}
-
 /* Move the granule around @addr to VRAM; SVM lock held */
 static void vsvm_svm_migrate_in(struct vsvm_vm *vm, u64 addr,
 				const struct drm_vsvm_mem_attrs *attrs,
@@ -563,17 +541,14 @@ static void vsvm_svm_migrate_in(struct vsvm_vm *vm, u64 addr,
 		.timeslice = for_atomic ?
 			     msecs_to_jiffies(attrs->atomic_timeslice_ms) : 0,
 	};
+	struct vsvm_migrate_result res = {};
 	u64 start = ALIGN_DOWN(addr, attrs->granularity);
-	u64 end = start + attrs->granularity;
 
-	/*
-	 * Pages another device's VRAM holds are not collected: fault them
-	 * back to system memory through that device and try once more.
-	 */
-	if (vsvm_svm_migrate_span(vm, addr, &start, &end, &opts)) {
-		vsvm_migrate_fault_in(vm, start, end);
-		vsvm_svm_migrate_span(vm, addr, &start, &end, &opts);
-	}
+	/* No VRAM: the range stays in system memory, that is all. */
+	WRITE_ONCE(vm->migrating_in, true);
+	vsvm_migrate_vm_to_vram(vm, addr, start, start + attrs->granularity,
+				&opts, &res);
+	WRITE_ONCE(vm->migrating_in, false);
 }
 
 /*
