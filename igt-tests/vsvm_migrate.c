@@ -94,21 +94,6 @@ static struct {
 	bool fail_alloc_armed;
 } module;
 
-static void *map_anon(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	igt_assert(p != MAP_FAILED);
-	return p;
-}
-
-static void *map_isolated_anon(size_t size, size_t align)
-{
-	return vsvm_map_isolated(size, align, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
-
 static struct drm_vsvm_mem_attrs mem_attrs(uint32_t loc, uint32_t granularity,
 					   uint32_t policy,
 					   uint32_t timeslice_ms)
@@ -139,7 +124,7 @@ static void advise(const struct gpu *g, const void *p, size_t size,
 /* Private anonymous memory that stays in system memory for dev's GPU. */
 static void *map_system(size_t size)
 {
-	void *p = map_anon(size);
+	void *p = vsvm_map_anon(size);
 
 	advise(&dev, p, size, DRM_VSVM_LOC_SYSTEM, 0);
 	return p;
@@ -148,7 +133,7 @@ static void *map_system(size_t size)
 static void tool_init(void)
 {
 	tool.size = 2 * BATCH_CAPACITY + SZ_4K;
-	tool.mem = map_anon(tool.size);
+	tool.mem = vsvm_map_anon(tool.size);
 	vsvm_batch_init(&tool.batch, tool.mem, BATCH_CAPACITY);
 	vsvm_batch_init(&tool.batch2, tool.mem + BATCH_CAPACITY,
 			BATCH_CAPACITY);
@@ -468,7 +453,7 @@ static int madvise_errno(struct drm_vsvm_madvise madvise)
 
 static void test_reject_madvise_flags(void)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), d = vm_default_args();
 	unsigned int bit;
 
@@ -489,7 +474,7 @@ static void test_reject_madvise_flags(void)
 static void test_reject_madvise_unaligned(void)
 {
 	static const uint64_t deltas[] = { 1, 8, 2048, SZ_4K - 1 };
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), bad;
 	unsigned int i;
 
@@ -511,7 +496,7 @@ static void test_reject_madvise_unaligned(void)
 
 static void test_reject_madvise_size_zero(void)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), bad = m;
 
 	bad.size = 0;
@@ -523,7 +508,7 @@ static void test_reject_madvise_size_zero(void)
 
 static void test_reject_madvise_wrap(void)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), bad = m;
 
 	/* ends exactly at 2^64, and far beyond it */
@@ -544,7 +529,7 @@ static void test_reject_madvise_kernel_addr(void)
 	static const uint64_t starts[] = {
 		KERNEL_ADDR, NONCANONICAL, BEYOND_LA57,
 	};
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), bad = m;
 	unsigned int i;
 
@@ -567,7 +552,7 @@ static void test_reject_madvise_kernel_addr(void)
 static void reject_attrs(const struct drm_vsvm_mem_attrs *bad,
 			 const struct drm_vsvm_mem_attrs *good)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), d = vm_default_args();
 	struct drm_vsvm_attr_query q;
 
@@ -669,7 +654,7 @@ static void test_reject_madvise_timeslice_anywhere(void)
 
 static void test_reject_madvise_vm_default_span(void)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise d = vm_default_args(), bad;
 	struct drm_vsvm_attr_query q;
 
@@ -732,7 +717,7 @@ static void stale_ids_put(struct stale_ids *s)
 
 static void test_reject_madvise_unknown_vm(void)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), d = vm_default_args();
 	struct stale_ids s = stale_ids_get();
 	unsigned int i;
@@ -750,7 +735,7 @@ static void test_reject_madvise_unknown_vm(void)
 
 static void test_reject_madvise_other_process(void)
 {
-	uint8_t *p = map_anon(SZ_64K);
+	uint8_t *p = vsvm_map_anon(SZ_64K);
 	struct drm_vsvm_madvise m = madvise_args(p), d = vm_default_args();
 
 	igt_fork(child, 1) {
@@ -797,7 +782,7 @@ static void test_reject_madvise_too_many_spans(void)
 
 	/* Unmapping the spans frees them */
 	igt_assert_eq(munmap(area, reserve), 0);
-	p = map_anon(SZ_64K);
+	p = vsvm_map_anon(SZ_64K);
 	advise_attrs(&g, p, SZ_64K, &attrs);
 	igt_assert_eq_u32(vsvm_attr_query(g.fd, g.vm,
 					  to_user_pointer(p)).advised, 1);
@@ -886,7 +871,7 @@ static int prefetch_errno(struct drm_vsvm_prefetch prefetch)
 
 static uint8_t *prefetch_target(void)
 {
-	uint8_t *p = map_isolated_anon(SZ_64K, SZ_64K);
+	uint8_t *p = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 
 	memset(p, 0x3c, SZ_64K);
 	return p;
@@ -1119,7 +1104,7 @@ static void test_madvise_attr_query(void)
 			  DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	const size_t k = 1024;
 	struct gpu g = gpu_new_vm();
-	uint8_t *m = map_isolated_anon(SZ_2M, SZ_2M), *p;
+	uint8_t *m = vsvm_map_isolated_anon(SZ_2M, SZ_2M), *p;
 	struct drm_vsvm_attr_query q;
 
 	/* Nothing advised: the defaults, in a gap that holds the address */
@@ -1215,7 +1200,7 @@ static void test_prefetch(void)
 {
 	const size_t size = 2 * SZ_2M, hole = SZ_1M;
 	const uint32_t seed = 0x9ef30001, word = 0x9ef3f111;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *scratch = map_system(size), *fresh, *ref;
 	uint64_t used = vram_baseline(0);
 	struct drm_vsvm_prefetch pf;
@@ -1276,7 +1261,7 @@ static void test_prefetch(void)
 		    size - hole - SZ_64K);
 
 	/* Pages never touched are created in VRAM, zero-filled */
-	fresh = map_isolated_anon(SZ_64K, SZ_64K);
+	fresh = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 	pf = prefetch(&dev, fresh, SZ_64K, DRM_VSVM_REGION_VRAM);
 	igt_assert_eq_u64(pf.moved + pf.already, PAGES(SZ_64K));
 	assert_where(&dev, fresh, SZ_64K, VSVM_RESIDENCY_VRAM);
@@ -1293,8 +1278,8 @@ static void test_prefetch(void)
 static void test_gpu_fault_auto(void)
 {
 	const uint32_t seed = 0xa070001, word = 0xa070f00d;
-	uint8_t *buf = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *fresh = map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *fresh = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *scratch = map_system(SZ_2M);
 	struct stats before;
 
@@ -1330,8 +1315,8 @@ static void test_gpu_fault_auto(void)
 static void test_gpu_fault_system(void)
 {
 	const uint32_t seed = 0x5e570001, word = 0x5e57f00d;
-	uint8_t *buf = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *other = map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *other = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *scratch = map_system(SZ_2M);
 	struct stats before = stats_read(&dev);
 	struct gpu g = dev;
@@ -1373,10 +1358,10 @@ static void test_gpu_fault_vram(void)
 		mem_attrs(DRM_VSVM_LOC_VRAM, 0, DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	const struct drm_vsvm_mem_attrs system =
 		mem_attrs(DRM_VSVM_LOC_SYSTEM, 0, DRM_VSVM_ATOMIC_ANYWHERE, 0);
-	uint8_t *buf = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *fresh = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *a = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *b = map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *fresh = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *a = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *b = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *scratch = map_system(SZ_2M);
 	struct stats before = stats_read(&dev);
 	struct gpu g;
@@ -1452,7 +1437,7 @@ static void test_granularity(size_t granule)
 	const size_t off = SZ_2M + 3 * SZ_64K + 5 * SZ_4K + 8;
 	const size_t block = off & ~(granule - 1);
 	const uint32_t seed = 0x62a00000 | granule >> 12;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	struct stats before;
 
 	advise(&dev, buf, size, DRM_VSVM_LOC_VRAM, granule);
@@ -1484,7 +1469,7 @@ static void test_granularity_clamped(void)
 	 * around any address of it is all of it.
 	 */
 	const size_t size = 3 * SZ_64K;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 
 	vsvm_pattern_fill(buf, size, 0xc1a90001);
 	gpu_touch(&dev, buf + SZ_64K + 8);
@@ -1504,7 +1489,7 @@ static void cpu_access_vram(bool write)
 	const size_t off = 5 * SZ_64K + 3 * SZ_4K + 12;
 	const size_t block = off & ~(granule - 1);
 	const uint32_t seed = write ? 0xc9e20001 : 0xc9e10001;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *scratch = map_system(size), *ref;
 	uint32_t *word = (uint32_t *)(buf + off);
 	uint32_t *ref_word;
@@ -1553,7 +1538,7 @@ static void test_fork_cow_vram(void)
 {
 	const size_t size = 16 * SZ_64K;
 	const uint32_t seed = 0xf02c0001;
-	uint8_t *buf = map_isolated_anon(size, SZ_64K);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_64K);
 	uint8_t *scratch = map_system(size), *ref;
 	struct drm_vsvm_prefetch pf;
 	struct stats before;
@@ -1622,7 +1607,7 @@ static void test_munmap_vram(void)
 	const size_t size = 2 * SZ_2M, hole = SZ_1M, rest = size - hole - SZ_64K;
 	const uint32_t seed = 0x3c3a0001;
 	uint64_t used = vram_baseline(0);
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *scratch = map_system(size);
 	struct drm_vsvm_prefetch pf;
 
@@ -1661,7 +1646,7 @@ static void test_mremap_vram(void)
 	const size_t size = SZ_2M;
 	const uint32_t seed = 0x3e3a0001;
 	uint64_t used = vram_baseline(0);
-	uint8_t *a = map_isolated_anon(size, SZ_2M);
+	uint8_t *a = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *b = vsvm_map_isolated(size, SZ_2M, PROT_NONE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *scratch = map_system(size);
@@ -1811,7 +1796,7 @@ static uint64_t cpu_increments(uint64_t *c64, uint32_t *c32, unsigned int n)
 static void hammer_atomics(const struct drm_vsvm_mem_attrs *attrs,
 			   bool vram_only)
 {
-	uint8_t *page = map_isolated_anon(SZ_64K, SZ_64K);
+	uint8_t *page = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 	uint64_t *c64 = (uint64_t *)page;
 	uint32_t *c32 = (uint32_t *)(page + 64);
 	uint64_t cpu = 0, gpu = 0, seqno;
@@ -1889,7 +1874,7 @@ static void test_hammer_stores(void)
 {
 	const size_t size = SZ_64K, stride = 64, n = size / 4 / stride;
 	const uint32_t seed = 0x4a3e0001;
-	uint8_t *region = map_isolated_anon(size, SZ_64K);
+	uint8_t *region = vsvm_map_isolated_anon(size, SZ_64K);
 	uint32_t *w = (uint32_t *)region, want;
 	struct vsvm_batch *b;
 	struct stats before;
@@ -1932,7 +1917,7 @@ static void test_atomic_vram_only(void)
 	const struct drm_vsvm_mem_attrs only =
 		mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
 			  DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
-	uint8_t *page = map_isolated_anon(SZ_64K, SZ_64K);
+	uint8_t *page = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 	uint64_t *c = (uint64_t *)(page + 2 * SZ_4K);
 	uint64_t *old = (uint64_t *)tool.scratch;
 	uint64_t *shared = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
@@ -2053,16 +2038,6 @@ static void test_unmigratable_shared_anon(void)
 	munmap(buf, size);
 }
 
-static void assert_file_pattern(int file, size_t size, uint32_t seed)
-{
-	void *data = malloc(size);
-
-	igt_assert(data);
-	igt_assert_eq(pread(file, data, size, 0), (ssize_t)size);
-	vsvm_assert_pattern(data, size, seed);
-	free(data);
-}
-
 static void test_unmigratable_memfd(void)
 {
 	const size_t size = SZ_1M;
@@ -2074,7 +2049,7 @@ static void test_unmigratable_memfd(void)
 	buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	igt_assert(buf != MAP_FAILED);
 	check_unmigratable(buf, size, 0x3e3f0001);
-	assert_file_pattern(memfd, size, 0x3e3f0001 + 1);
+	vsvm_assert_file_pattern(memfd, size, 0x3e3f0001 + 1);
 	munmap(buf, size);
 	close(memfd);
 }
@@ -2097,60 +2072,29 @@ static void test_unmigratable_file(void)
 	igt_assert(buf != MAP_FAILED);
 	check_unmigratable(buf, size, 0xf11e0001);
 	igt_assert_eq(msync(buf, size, MS_SYNC), 0);
-	assert_file_pattern(file, size, 0xf11e0001 + 1);
+	vsvm_assert_file_pattern(file, size, 0xf11e0001 + 1);
 	munmap(buf, size);
 	close(file);
 }
 
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
-
-static int read_nr_hugepages(void)
-{
-	FILE *file = fopen(NR_HUGEPAGES, "r");
-	int nr = -1;
-
-	if (file) {
-		if (fscanf(file, "%d", &nr) != 1)
-			nr = -1;
-		fclose(file);
-	}
-	return nr;
-}
-
-static void write_nr_hugepages(int nr)
-{
-	FILE *file = fopen(NR_HUGEPAGES, "w");
-
-	if (file) {
-		fprintf(file, "%d\n", nr);
-		fclose(file);
-	}
-}
-
-static void *map_hugetlb(size_t size)
-{
-	return mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-}
-
 static void test_unmigratable_hugetlbfs(void)
 {
-	int nr = read_nr_hugepages();
-	uint8_t *buf = map_hugetlb(SZ_2M);
+	int nr = vsvm_nr_hugepages();
+	uint8_t *buf = vsvm_map_hugetlb(SZ_2M);
 
 	/* None reserved (the default): reserve one for this test */
 	if (buf == MAP_FAILED && nr == 0) {
-		write_nr_hugepages(1);
-		buf = map_hugetlb(SZ_2M);
+		vsvm_set_nr_hugepages(1);
+		buf = vsvm_map_hugetlb(SZ_2M);
 	}
 	if (buf == MAP_FAILED && nr == 0)
-		write_nr_hugepages(0);
+		vsvm_set_nr_hugepages(0);
 	igt_require_f(buf != MAP_FAILED, "no 2 MiB hugetlbfs page: %s\n",
 		      strerror(errno));
 	check_unmigratable(buf, SZ_2M, 0x4e6e0001);
 	munmap(buf, SZ_2M);
 	if (nr == 0)
-		write_nr_hugepages(0);
+		vsvm_set_nr_hugepages(0);
 }
 
 /* A memory key of @fd's fdinfo in bytes; absent counts as 0. */
@@ -2164,8 +2108,8 @@ static uint64_t fdinfo_vram(int fd, const char *key)
 static void test_fdinfo_vram(void)
 {
 	struct gpu g = { .index = 0 };
-	uint8_t *a = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *b = map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *a = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *b = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	struct drm_vsvm_prefetch pf;
 	int64_t deadline;
 
@@ -2214,8 +2158,8 @@ static void test_alloc_fail(void)
 {
 	const size_t size = 2 * SZ_2M;
 	const uint32_t seed = 0xfa110001, word = 0xfa11f00d;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
-	uint8_t *fresh = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
+	uint8_t *fresh = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *scratch = map_system(size), *ref;
 	struct drm_vsvm_prefetch pf;
 	struct stats before;
@@ -2341,8 +2285,8 @@ static uint32_t oversub_word(unsigned int child, unsigned int round,
 static void oversub_child(unsigned int child, size_t size, uint32_t *barrier)
 {
 	struct gpu g = { .index = 0, .engines = dev.engines };
-	uint8_t *batch_buf = map_anon(BATCH_CAPACITY);
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *batch_buf = vsvm_map_anon(BATCH_CAPACITY);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	struct vsvm_batch b;
 	unsigned int round;
 	size_t p;
@@ -2428,8 +2372,8 @@ static void test_tracepoints(void)
 		      "no vsvm_migrate or vsvm_evict trace event\n");
 	igt_assert_eq_u64(vram_baseline(0), 0);
 	size = dev.vram_size;
-	a = map_isolated_anon(size, SZ_2M);
-	b = map_isolated_anon(SZ_2M, SZ_2M);
+	a = vsvm_map_isolated_anon(size, SZ_2M);
+	b = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	vsvm_pattern_fill(a, size, seed);
 	vsvm_pattern_fill(b, SZ_2M, seed + 1);
 
@@ -2470,8 +2414,8 @@ static void test_two_devices(void)
 {
 	const size_t size = SZ_2M, half = SZ_1M;
 	const uint32_t seed = 0x2de70001;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
-	uint8_t *scratch = map_anon(size), *ref;
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
+	uint8_t *scratch = vsvm_map_anon(size), *ref;
 	uint64_t *ctr = (uint64_t *)(buf + size - SZ_4K);
 	struct stats before0, before1;
 	struct drm_vsvm_prefetch pf;
@@ -2564,8 +2508,8 @@ static void test_module_unload_with_vram(void)
 {
 	const size_t size = 2 * SZ_2M;
 	const uint32_t seed = 0x0dd10001;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
-	uint8_t *scratch = map_anon(size);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
+	uint8_t *scratch = vsvm_map_anon(size);
 	struct drm_vsvm_prefetch pf;
 
 	module_use(1, 0);

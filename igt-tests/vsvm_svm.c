@@ -72,48 +72,10 @@ static uint64_t addr_of(const volatile void *p)
 	return (uintptr_t)p;
 }
 
-static void *map_anon(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	igt_assert(p != MAP_FAILED);
-	return p;
-}
-
-/*
- * Maps @size bytes at an address aligned to @align, in a VMA of its own:
- * PROT_NONE guard mappings on both sides keep it from merging with its
- * neighbours, so its bounds, and with them the GPU's range sizes, are known.
- * The guards stay until the process exits.
- */
-static void *map_isolated(size_t size, size_t align, int prot, int flags,
-			  int fd, off_t offset)
-{
-	size_t guard = SZ_64K;
-	uintptr_t base, addr;
-	void *p;
-
-	p = mmap(NULL, size + align + 2 * guard, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	igt_assert(p != MAP_FAILED);
-	base = (uintptr_t)p + guard;
-	addr = (base + align - 1) & ~(uintptr_t)(align - 1);
-	p = mmap((void *)addr, size, prot, flags | MAP_FIXED, fd, offset);
-	igt_assert(p == (void *)addr);
-	return p;
-}
-
-static void *map_isolated_anon(size_t size, size_t align)
-{
-	return map_isolated(size, align, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
-
 /* An unmapped page between two guards, until the next mmap() fills it. */
 static uint64_t unmapped_hole(void)
 {
-	void *p = map_isolated_anon(SZ_4K, SZ_4K);
+	void *p = vsvm_map_isolated_anon(SZ_4K, SZ_4K);
 
 	igt_assert_eq(munmap(p, SZ_4K), 0);
 	return to_user_pointer(p);
@@ -133,21 +95,12 @@ static int memfd_with_pattern(size_t size, uint32_t seed)
 	return memfd;
 }
 
-static void assert_file_pattern(int file, size_t size, uint32_t seed)
-{
-	void *data = malloc(size);
-
-	igt_assert(data);
-	igt_assert_eq(pread(file, data, size, 0), (ssize_t)size);
-	vsvm_assert_pattern(data, size, seed);
-	free(data);
-}
-
 static void tool_init(void)
 {
-	void *page = map_anon(2 * SZ_4K);
+	void *page = vsvm_map_anon(2 * SZ_4K);
 
-	vsvm_batch_init(&tool.batch, map_anon(BATCH_CAPACITY), BATCH_CAPACITY);
+	vsvm_batch_init(&tool.batch, vsvm_map_anon(BATCH_CAPACITY),
+			BATCH_CAPACITY);
 	tool.marker = page;
 	tool.scratch = (uint8_t *)page + SZ_4K;
 	*tool.marker = 0;
@@ -338,7 +291,7 @@ static bool counters(void)
  */
 static void roundtrip(void *buf, size_t size, uint32_t seed)
 {
-	uint8_t *scratch = map_anon(size);
+	uint8_t *scratch = vsvm_map_anon(size);
 	uint8_t *p = buf;
 	uintptr_t start = ((uintptr_t)buf + 7) & ~7ul;
 	uintptr_t end = ((uintptr_t)buf + size) & ~7ul;
@@ -388,7 +341,7 @@ static void roundtrip(void *buf, size_t size, uint32_t seed)
 static void first_touch(void *buf, size_t size)
 {
 	size_t half = (size / 2) & ~(SZ_4K - 1);
-	uint8_t *scratch = map_anon(half);
+	uint8_t *scratch = vsvm_map_anon(half);
 	uint8_t *p = buf;
 
 	memset(scratch, 0xa5, half);
@@ -541,7 +494,7 @@ static uint8_t global_bss[256 * 1024] __attribute__((aligned(4096)));
 
 static void test_global(void)
 {
-	uint8_t *scratch = map_anon(sizeof(global_data));
+	uint8_t *scratch = vsvm_map_anon(sizeof(global_data));
 	uint64_t page;
 
 	/* The GPU reads .data that nobody has written yet ... */
@@ -624,7 +577,7 @@ static void test_memfd(void)
 {
 	size_t size = 512 * 1024;
 	int memfd = memfd_create("vsvm_svm", MFD_CLOEXEC);
-	uint8_t *a, *b, *scratch = map_anon(size);
+	uint8_t *a, *b, *scratch = vsvm_map_anon(size);
 
 	igt_assert_fd(memfd);
 	igt_assert_eq(ftruncate(memfd, size), 0);
@@ -640,7 +593,7 @@ static void test_memfd(void)
 	vsvm_assert_words(b, size, 0x3e3fd0aa);
 	vsvm_pattern_fill(scratch, size, 0x3e3fd002);
 	gpu_copy(a, scratch, size);
-	assert_file_pattern(memfd, size, 0x3e3fd002);
+	vsvm_assert_file_pattern(memfd, size, 0x3e3fd002);
 
 	/* CPU writes through the other mapping, and the file, reach the GPU */
 	vsvm_pattern_fill(b, size, 0x3e3fd003);
@@ -662,7 +615,7 @@ static void test_file_shared(void)
 {
 	const char *dir = getenv("TMPDIR") ?: "/tmp";
 	size_t size = SZ_1M + 5 * SZ_4K;
-	uint8_t *map, *expected, *scratch = map_anon(size);
+	uint8_t *map, *expected, *scratch = vsvm_map_anon(size);
 	char path[256];
 	unsigned int i;
 	int file;
@@ -688,7 +641,7 @@ static void test_file_shared(void)
 	gpu_fill(map + 2 * SZ_4K, SZ_4K, 0xf11ef11e);
 	igt_assert_eq(munmap(map, size), 0);
 
-	expected = map_anon(size);
+	expected = vsvm_map_anon(size);
 	vsvm_pattern_fill(expected, size, 0xf11e0002);
 	for (i = 0; i < SZ_4K / 4; i++)
 		((uint32_t *)(expected + 2 * SZ_4K))[i] = 0xf11ef11e;
@@ -770,7 +723,7 @@ static void test_thp(void)
 	struct vsvm_batch *b;
 
 	igt_require_f(thp_enabled(), "transparent huge pages are disabled\n");
-	thp = map_isolated_anon(SZ_2M, SZ_2M);
+	thp = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	igt_assert_eq(madvise(thp, SZ_2M, MADV_HUGEPAGE), 0);
 	vsvm_pattern_fill(thp, SZ_2M, 0x7479e001);
 	igt_require_f(anon_huge_kb(thp) >= 2048,
@@ -781,7 +734,7 @@ static void test_thp(void)
 	 * Mirror everything else the measured job touches first: the batch
 	 * and the destination.  Then the job faults on the THP alone.
 	 */
-	scratch = map_anon(SZ_2M);
+	scratch = vsvm_map_anon(SZ_2M);
 	gpu_fill(scratch, SZ_2M, 0xa5a5a5a5);
 	have_counters = counters();
 	if (have_counters)
@@ -807,48 +760,17 @@ static void test_thp(void)
 	munmap(thp, SZ_2M);
 }
 
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
-
-static int read_nr_hugepages(void)
-{
-	FILE *file = fopen(NR_HUGEPAGES, "r");
-	int nr = -1;
-
-	if (file) {
-		if (fscanf(file, "%d", &nr) != 1)
-			nr = -1;
-		fclose(file);
-	}
-	return nr;
-}
-
-static void write_nr_hugepages(int nr)
-{
-	FILE *file = fopen(NR_HUGEPAGES, "w");
-
-	if (file) {
-		fprintf(file, "%d\n", nr);
-		fclose(file);
-	}
-}
-
-static void *map_hugetlb(size_t size)
-{
-	return mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-}
-
 static void test_hugetlbfs(void)
 {
-	int nr = read_nr_hugepages();
+	int nr = vsvm_nr_hugepages();
 	uint8_t info[PAGES(SZ_2M)];
-	uint8_t *buf = map_hugetlb(SZ_2M);
+	uint8_t *buf = vsvm_map_hugetlb(SZ_2M);
 	unsigned int i, sizes[4] = {};
 
 	/* None reserved (the default): reserve one for this test. */
 	if (buf == MAP_FAILED && nr == 0) {
-		write_nr_hugepages(1);
-		buf = map_hugetlb(SZ_2M);
+		vsvm_set_nr_hugepages(1);
+		buf = vsvm_map_hugetlb(SZ_2M);
 	}
 	igt_require_f(buf != MAP_FAILED, "no 2 MiB hugetlbfs page: %s\n",
 		      strerror(errno));
@@ -868,13 +790,13 @@ static void test_hugetlbfs(void)
 
 	munmap(buf, SZ_2M);
 	if (nr == 0)
-		write_nr_hugepages(0);
+		vsvm_set_nr_hugepages(0);
 }
 
 static void test_readonly(void)
 {
 	size_t size = 16 * SZ_4K;
-	uint8_t *scratch = map_anon(size);
+	uint8_t *scratch = vsvm_map_anon(size);
 	int memfd = memfd_with_pattern(size, 0x2eadd001);
 	uint8_t *ro = mmap(NULL, size, PROT_READ, MAP_SHARED, memfd, 0);
 	struct vsvm_batch *b;
@@ -904,7 +826,7 @@ static void test_readonly(void)
 
 	/* and nothing changed */
 	vsvm_assert_pattern(ro, size, 0x2eadd001);
-	assert_file_pattern(memfd, size, 0x2eadd001);
+	vsvm_assert_file_pattern(memfd, size, 0x2eadd001);
 	assert_range_not_writable(to_user_pointer(ro), size);
 
 	/* The same for private anonymous memory mapped read-only */
@@ -926,7 +848,7 @@ static void test_readonly(void)
 static void test_prot_none(void)
 {
 	size_t size = 16 * SZ_4K;
-	uint8_t *p = map_isolated(size, SZ_64K, PROT_NONE,
+	uint8_t *p = vsvm_map_isolated(size, SZ_64K, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	expect_fault(to_user_pointer(p), ACCESS_READ, EACCES);
@@ -952,7 +874,7 @@ static void test_prot_none(void)
 static void test_mprotect_downgrade(void)
 {
 	size_t size = 32 * SZ_4K, half = size / 2;
-	uint8_t *p = map_isolated_anon(size, SZ_64K);
+	uint8_t *p = vsvm_map_isolated_anon(size, SZ_64K);
 	uint64_t invalidations = 0;
 	bool have_counters = counters();
 	struct vsvm_batch *b;
@@ -997,8 +919,8 @@ static void test_mprotect_downgrade(void)
 static void test_munmap_reuse(void)
 {
 	size_t size = 64 * SZ_4K;
-	uint8_t *scratch = map_anon(size);
-	uint8_t *a = map_isolated_anon(size, SZ_64K), *p;
+	uint8_t *scratch = vsvm_map_anon(size);
+	uint8_t *a = vsvm_map_isolated_anon(size, SZ_64K), *p;
 	int memfd = memfd_with_pattern(size, 0x2e05e002);
 	uint64_t shootdowns;
 
@@ -1038,7 +960,7 @@ static void test_munmap_reuse(void)
 	/* GPU writes land in the new memory, not in the file's */
 	gpu_fill(a, size, 0x2e05e0ff);
 	vsvm_assert_words(a, size, 0x2e05e0ff);
-	assert_file_pattern(memfd, size, 0x2e05e002);
+	vsvm_assert_file_pattern(memfd, size, 0x2e05e002);
 
 	munmap(a, size);
 	munmap(scratch, size);
@@ -1076,7 +998,7 @@ static void test_munmap_concurrent(void)
 
 	vsvm_batch_init(&b, batch_buf, sizeof(batch_buf));
 	for (iter = 0; iter < 6; iter++) {
-		uint8_t *buf = map_isolated_anon(size, SZ_2M);
+		uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 		size_t offset = (iter % 3) * 3 * SZ_1M;
 		struct unmapper u = {
 			.started = flag, .addr = buf + offset, .size = part,
@@ -1138,9 +1060,9 @@ static void test_munmap_concurrent(void)
 
 static void test_partial_munmap(void)
 {
-	uint8_t *buf = map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *hole = buf + SZ_1M;
-	uint8_t *scratch = map_anon(SZ_2M);
+	uint8_t *scratch = vsvm_map_anon(SZ_2M);
 	bool have_counters = counters();
 	uint64_t before = 0;
 	struct vsvm_batch *b;
@@ -1198,10 +1120,10 @@ static void test_partial_munmap(void)
 static void test_mremap(void)
 {
 	size_t size = 128 * SZ_4K;
-	uint8_t *a = map_isolated_anon(size, SZ_64K);
-	uint8_t *b = map_isolated(size, SZ_64K, PROT_NONE,
+	uint8_t *a = vsvm_map_isolated_anon(size, SZ_64K);
+	uint8_t *b = vsvm_map_isolated(size, SZ_64K, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *scratch = map_anon(size);
+	uint8_t *scratch = vsvm_map_anon(size);
 	struct vsvm_batch *batch;
 	uint64_t shootdowns;
 	uint32_t off;
@@ -1238,8 +1160,8 @@ static void test_mremap(void)
 static void test_madv_dontneed(void)
 {
 	size_t size = 64 * SZ_4K, half = size / 2;
-	uint8_t *p = map_anon(size);
-	uint8_t *scratch = map_anon(size);
+	uint8_t *p = vsvm_map_anon(size);
+	uint8_t *scratch = vsvm_map_anon(size);
 	int memfd = memfd_with_pattern(size, 0xd0de0002);
 	uint8_t *shared;
 
@@ -1317,9 +1239,9 @@ static bool same_pfns(pid_t child, const uint8_t *p, size_t size,
 static void test_fork_cow(void)
 {
 	size_t size = 16 * SZ_4K;
-	uint8_t *buf = map_isolated_anon(size, SZ_64K);
-	uint8_t *cow = map_isolated_anon(size, SZ_64K);
-	uint8_t *scratch = map_anon(size);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_64K);
+	uint8_t *cow = vsvm_map_isolated_anon(size, SZ_64K);
+	uint8_t *scratch = vsvm_map_anon(size);
 	int c2p[2], p2c[2];
 	bool visible = true;
 	pid_t child_pid;
@@ -1532,8 +1454,8 @@ static void *job_thread(void *arg)
 static void test_threads(void)
 {
 	/* neighbours in one 2 MiB range: their faults meet */
-	uint8_t *regions = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *batches = map_anon(THREADS * SZ_4K);
+	uint8_t *regions = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *batches = vsvm_map_anon(THREADS * SZ_4K);
 	struct job_thread t[THREADS] = {};
 	unsigned int i;
 
@@ -1559,12 +1481,12 @@ static void test_multi_process(void)
 		size_t size = 64 * SZ_4K, half = size / 2;
 		int fd = vsvm_igt_open(0);
 		uint32_t vm = vsvm_vm_create(fd);
-		uint8_t *buf = map_anon(size);
+		uint8_t *buf = vsvm_map_anon(size);
 		struct vsvm_batch b;
 		unsigned int i;
 
 		vsvm_vm_prefer_system(fd, vm);
-		vsvm_batch_init(&b, map_anon(SZ_4K), SZ_4K);
+		vsvm_batch_init(&b, vsvm_map_anon(SZ_4K), SZ_4K);
 		for (i = 0; i < 8; i++) {
 			uint32_t seed = 0x30000000 | child << 16 | i;
 
@@ -1585,7 +1507,7 @@ static void test_multi_process(void)
 		close(fd);
 	}
 	/* The parent works alongside */
-	roundtrip(map_anon(SZ_1M), SZ_1M, 0x30ff0001);
+	roundtrip(vsvm_map_anon(SZ_1M), SZ_1M, 0x30ff0001);
 	igt_waitchildren();
 }
 
@@ -1741,7 +1663,7 @@ static void test_killed_with_jobs(void)
 	}
 
 	/* The device works */
-	roundtrip(map_anon(SZ_64K), SZ_64K, 0x4177ed01);
+	roundtrip(vsvm_map_anon(SZ_64K), SZ_64K, 0x4177ed01);
 }
 
 #define ATOMIC_CPU_THREADS	2
@@ -1771,13 +1693,13 @@ static void *atomic_cpu_thread(void *arg)
 
 static void atomics_vs_cpu(void)
 {
-	uint8_t *page = map_anon(SZ_4K);
+	uint8_t *page = vsvm_map_anon(SZ_4K);
 	uint64_t *c64 = (uint64_t *)page;
 	uint32_t *c32 = (uint32_t *)(page + 64);
 	unsigned int njobs = ATOMIC_GPU_JOBS * dev.engines;
 	size_t batch_size = ATOMIC_GPU_OPS * 2 *
 			    sizeof(struct drm_vsvm_cmd_atomic);
-	uint8_t *batches = map_anon(njobs * batch_size);
+	uint8_t *batches = vsvm_map_anon(njobs * batch_size);
 	struct atomic_cpu cpu[ATOMIC_CPU_THREADS];
 	volatile int stop = 0;
 	uint64_t seqno[64], cpu_total = 0;
@@ -1879,7 +1801,7 @@ static void atomics_ops(void)
 	};
 	enum { SLOT = 32, GUARD = 0x6a };
 	size_t n = ARRAY_SIZE(cases);
-	uint8_t *mem = map_anon(2 * n * SLOT);
+	uint8_t *mem = vsvm_map_anon(2 * n * SLOT);
 	struct vsvm_batch *b = tool_batch();
 	unsigned int i, wide;
 
@@ -2202,7 +2124,7 @@ static uint32_t emit_malformed(struct vsvm_batch *b, unsigned int which,
 static void test_malformed_commands(void)
 {
 	size_t size = 2 * SZ_4K;
-	uint8_t *mem = map_anon(size);
+	uint8_t *mem = vsvm_map_anon(size);
 	struct drm_vsvm_cmd_fill *fill;
 	struct drm_vsvm_wait w;
 	struct vsvm_batch *b;
@@ -2252,7 +2174,7 @@ static void blit_ref(uint8_t *dst, uint32_t dst_pitch, const uint8_t *src,
 static void test_commands(void)
 {
 	size_t size = 4 * SZ_4K;
-	uint8_t *mem = map_anon(size), *src = map_anon(2 * SZ_4K);
+	uint8_t *mem = vsvm_map_anon(size), *src = vsvm_map_anon(2 * SZ_4K);
 	uint8_t *expected = malloc(size);
 	struct drm_vsvm_cmd_store *store;
 	uint64_t m = to_user_pointer(mem), value;
@@ -2331,9 +2253,9 @@ static uint64_t exec_raw(uint64_t batch_addr, uint32_t batch_size)
 
 static void test_batch_unmapped(void)
 {
-	uint8_t *none = map_isolated(SZ_4K, SZ_4K, PROT_NONE,
+	uint8_t *none = vsvm_map_isolated(SZ_4K, SZ_4K, PROT_NONE,
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *two = map_isolated_anon(2 * SZ_4K, SZ_4K);
+	uint8_t *two = vsvm_map_isolated_anon(2 * SZ_4K, SZ_4K);
 	struct drm_vsvm_cmd_nop *nops = (void *)two;
 	struct drm_vsvm_wait w;
 	uint64_t hole;
@@ -2407,9 +2329,9 @@ static void test_wait_user_fence(void)
 		{ 0xff00, DRM_VSVM_WAIT_LT, 0x00ff, 0xffff, false },
 		{ 0x1234, DRM_VSVM_WAIT_EQ, 0x5678, 0, true },
 	};
-	uint8_t *page = map_anon(SZ_4K);
+	uint8_t *page = vsvm_map_anon(SZ_4K);
 	volatile uint64_t *fence = (uint64_t *)page;
-	uint8_t *work = map_anon(SZ_1M);
+	uint8_t *work = vsvm_map_anon(SZ_1M);
 	struct drm_vsvm_wait w;
 	struct vsvm_batch *b;
 	int64_t deadline;
@@ -2481,7 +2403,7 @@ static void test_wait_user_fence(void)
 static void test_wait_job_deadline(void)
 {
 	size_t size = 8 * SZ_1M;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	struct drm_vsvm_wait w;
 	struct vsvm_batch *b = tool_batch();
 	uint64_t seqno;
@@ -2575,13 +2497,13 @@ static void test_wait_job_error_repeatable(void)
 static void test_range_info(void)
 {
 	uint8_t info[PAGES(SZ_2M)];
-	uint8_t *a = map_isolated_anon(SZ_2M, SZ_2M);
-	uint8_t *b = map_isolated_anon(2 * SZ_64K, SZ_64K);
-	uint8_t *guard = map_isolated(SZ_64K, SZ_64K, PROT_NONE,
+	uint8_t *a = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *b = vsvm_map_isolated_anon(2 * SZ_64K, SZ_64K);
+	uint8_t *guard = vsvm_map_isolated(SZ_64K, SZ_64K, PROT_NONE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *c = mmap(guard + SZ_4K, 3 * SZ_4K, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	uint8_t *d = map_isolated_anon(SZ_64K, SZ_64K);
+	uint8_t *d = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 	unsigned int i;
 	uint64_t hole;
 
@@ -2652,8 +2574,8 @@ static void test_range_info(void)
 static void test_vm_destroy_running(void)
 {
 	size_t size = 8 * SZ_1M;
-	uint8_t *buf = map_isolated_anon(size, SZ_2M);
-	volatile uint64_t *flags = map_anon(SZ_4K);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
+	volatile uint64_t *flags = vsvm_map_anon(SZ_4K);
 	uint64_t batch1[16], batch2[8];
 	struct drm_vsvm_vm_destroy destroy = {};
 	struct drm_vsvm_range_info ri = {};
@@ -2856,7 +2778,7 @@ static void test_reject_exec_size_too_big(void)
 		DRM_VSVM_BATCH_MAX_SIZE + 8, 2 * DRM_VSVM_BATCH_MAX_SIZE,
 		0x80000000u, 0xfffffff8u,
 	};
-	struct drm_vsvm_cmd_nop *nops = map_anon(DRM_VSVM_BATCH_MAX_SIZE);
+	struct drm_vsvm_cmd_nop *nops = vsvm_map_anon(DRM_VSVM_BATCH_MAX_SIZE);
 	struct drm_vsvm_exec exec = {
 		.vm_id = dev.vm,
 		.batch_addr = to_user_pointer(nops),
@@ -3120,7 +3042,7 @@ static void test_reject_wait_unknown_vm(void)
 
 static void test_reject_wait_fault(void)
 {
-	uint8_t *none = map_isolated(SZ_4K, SZ_4K, PROT_NONE,
+	uint8_t *none = vsvm_map_isolated(SZ_4K, SZ_4K, PROT_NONE,
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct drm_vsvm_wait fence = fence_wait();
 	const uint64_t addrs[] = {
@@ -3201,7 +3123,7 @@ static void test_reject_range_info_too_big(void)
 		2 * DRM_VSVM_RANGE_INFO_MAX_SIZE, 1ull << 47,
 	};
 	size_t entries = DRM_VSVM_RANGE_INFO_MAX_SIZE / SZ_4K;
-	uint8_t *data = map_anon(entries);
+	uint8_t *data = vsvm_map_anon(entries);
 	struct drm_vsvm_range_info info = {
 		.vm_id = dev.vm,
 		/* far from anything this process maps */
@@ -3301,7 +3223,7 @@ static uint64_t fdinfo_engine_ns(unsigned int engine)
 static void test_fdinfo(void)
 {
 	size_t size = 64 * SZ_4K;
-	uint8_t *a = map_anon(size);
+	uint8_t *a = vsvm_map_anon(size);
 	uint64_t before = fdinfo_engine_ns(0);
 
 	gpu_fill(a, size, 0xf0f0f0f0);
@@ -3312,52 +3234,28 @@ static void test_fdinfo(void)
 	munmap(a, size);
 }
 
-#define TRACING	"/sys/kernel/debug/tracing"
-
-static void tracing_write(const char *file, const char *value)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), TRACING "/%s", file);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	igt_assert_f(fd >= 0, "cannot open %s\n", path);
-	igt_assert_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
-	close(fd);
-}
-
-/* The trace buffer, as one string the caller frees */
-static char *tracing_read(void)
-{
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap);
-	ssize_t n;
-	int fd;
-
-	igt_assert(buf);
-	fd = open(TRACING "/trace", O_RDONLY);
-	igt_assert(fd >= 0);
-	while ((n = read(fd, buf + len, cap - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = 0;
-	return buf;
-}
-
 static void test_tracepoints(void)
 {
 	size_t size = 16 * SZ_4K;
-	uint8_t *a = map_anon(size);
+	uint8_t *a = vsvm_map_anon(size);
 	char needle[64], *trace;
 
-	igt_require_f(access(TRACING "/events/vsvm/enable", W_OK) == 0,
-		      "no vsvm trace events\n");
-	tracing_write("trace", "");
-	tracing_write("events/vsvm/enable", "1");
+	static const char *const events[] = {
+		"vsvm_fault", "vsvm_bind", "vsvm_invalidate",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		igt_require_f(vsvm_trace_has_event(events[i]),
+			      "no %s trace event\n", events[i]);
+	vsvm_trace_clear();
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		vsvm_trace_enable(events[i], true);
 	gpu_fill(a, size, 0x7ace7ace);
 	munmap(a, size);
-	tracing_write("events/vsvm/enable", "0");
-	trace = tracing_read();
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		vsvm_trace_enable(events[i], false);
+	trace = vsvm_trace_read();
 
 	snprintf(needle, sizeof(needle), "addr=0x%llx access=0x%x ret=0",
 		 (unsigned long long)to_user_pointer(a), ACCESS_WRITE);

@@ -253,6 +253,97 @@ void *vsvm_map_isolated(size_t size, size_t align, int prot, int flags,
 }
 
 /**
+ * vsvm_map_isolated_anon() - vsvm_map_isolated() of private anonymous memory
+ * @size: bytes, a multiple of 4 KiB
+ * @align: alignment of the mapping, a power of two, at least 4 KiB
+ *
+ * Returns: the read-write mapping.
+ */
+void *vsvm_map_isolated_anon(size_t size, size_t align)
+{
+	return vsvm_map_isolated(size, align, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/**
+ * vsvm_map_anon() - map private anonymous memory
+ * @size: bytes
+ *
+ * Returns: the read-write mapping; failing to map fails the test.
+ */
+void *vsvm_map_anon(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(p != MAP_FAILED);
+	return p;
+}
+
+/**
+ * vsvm_map_hugetlb() - map private hugetlbfs memory
+ * @size: bytes, a multiple of the default huge page size
+ *
+ * Returns: the mapping, or MAP_FAILED when no huge page is free.
+ */
+void *vsvm_map_hugetlb(size_t size)
+{
+	return mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+}
+
+#define VSVM_NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/**
+ * vsvm_nr_hugepages() - the size of the default huge page pool
+ *
+ * Returns: the number of huge pages, or -1 if it cannot be read.
+ */
+int vsvm_nr_hugepages(void)
+{
+	FILE *file = fopen(VSVM_NR_HUGEPAGES, "r");
+	int nr = -1;
+
+	if (file) {
+		if (fscanf(file, "%d", &nr) != 1)
+			nr = -1;
+		fclose(file);
+	}
+	return nr;
+}
+
+/**
+ * vsvm_set_nr_hugepages() - resize the default huge page pool
+ * @nr: the number of huge pages wanted; failing is not an error, the
+ *	caller finds out when it maps
+ */
+void vsvm_set_nr_hugepages(int nr)
+{
+	FILE *file = fopen(VSVM_NR_HUGEPAGES, "w");
+
+	if (file) {
+		fprintf(file, "%d\n", nr);
+		fclose(file);
+	}
+}
+
+/**
+ * vsvm_assert_file_pattern() - check a file against vsvm_pattern_fill()
+ * @file: the file, read with pread() from offset 0
+ * @size: bytes to check
+ * @seed: the pattern's seed
+ */
+void vsvm_assert_file_pattern(int file, size_t size, uint32_t seed)
+{
+	void *data = malloc(size);
+
+	igt_assert(data);
+	igt_assert_eq(pread(file, data, size, 0), (ssize_t)size);
+	vsvm_assert_pattern(data, size, seed);
+	free(data);
+}
+
+/**
  * vsvm_now_ns() - the time, as WAIT counts it
  *
  * Returns: CLOCK_MONOTONIC now, in nanoseconds.

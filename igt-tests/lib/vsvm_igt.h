@@ -55,6 +55,11 @@ uint64_t vsvm_require_vram(int fd);
 
 void *vsvm_map_isolated(size_t size, size_t align, int prot, int flags,
 			int fd, off_t offset);
+void *vsvm_map_isolated_anon(size_t size, size_t align);
+void *vsvm_map_anon(size_t size);
+void *vsvm_map_hugetlb(size_t size);
+int vsvm_nr_hugepages(void);
+void vsvm_set_nr_hugepages(int nr);
 
 int64_t vsvm_now_ns(void);
 int64_t vsvm_deadline_ns(unsigned int timeout_ms);
@@ -193,5 +198,6 @@ void vsvm_assert_pattern(const void *buf, size_t size, uint32_t seed);
 size_t vsvm_words_check(const void *buf, size_t size, uint32_t word);
 void vsvm_assert_words(const void *buf, size_t size, uint32_t word);
 void vsvm_assert_bytes(const void *buf, size_t size, uint8_t byte);
+void vsvm_assert_file_pattern(int file, size_t size, uint32_t seed);
 
 #endif /* VSVM_IGT_H */
