@@ -18,6 +18,8 @@
 
 #include "vsvm.h"
 
+#include "tap.h"
+
 _Static_assert(sizeof(struct drm_vsvm_cmd_nop) == 8, "nop size");
 _Static_assert(sizeof(struct drm_vsvm_cmd_store) == 24, "store size");
 _Static_assert(sizeof(struct drm_vsvm_cmd_fill) == 32, "fill size");
@@ -25,14 +27,12 @@ _Static_assert(sizeof(struct drm_vsvm_cmd_copy) == 32, "copy size");
 _Static_assert(sizeof(struct drm_vsvm_cmd_blit2d) == 48, "blit2d size");
 _Static_assert(sizeof(struct drm_vsvm_cmd_atomic) == 48, "atomic size");
 
-static int failures;
-
 #define CHECK(cond)							\
 	do {								\
 		if (!(cond)) {						\
 			printf("# %s:%d: %s\n", __FILE__, __LINE__,	\
 			       #cond);					\
-			failures++;					\
+			tap_failures++;					\
 		}							\
 	} while (0)
 
@@ -43,7 +43,7 @@ static int failures;
 			printf("# %s:%d: %s is 0x%llx, expected %s "	\
 			       "(0x%llx)\n", __FILE__, __LINE__, #got,	\
 			       got_, #want, want_);			\
-			failures++;					\
+			tap_failures++;					\
 		}							\
 	} while (0)
 
@@ -485,10 +485,7 @@ static void test_helpers(void)
 	CHECK(vsvm_deadline_ns(-1000) < vsvm_deadline_ns(0));
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "empty batch", test_empty },
 	{ "encoding, byte by byte", test_raw_bytes },
 	{ "store32 and store64", test_store },
@@ -504,18 +501,6 @@ static const struct {
 
 int main(void)
 {
-	size_t n = sizeof(tests) / sizeof(tests[0]), i;
-	int failed = 0, before;
-
-	printf("TAP version 13\n1..%zu\n", n);
-	for (i = 0; i < n; i++) {
-		before = failures;
-		tests[i].run();
-		if (failures != before)
-			failed++;
-		printf("%sok %zu - %s\n", failures != before ? "not " : "",
-		       i + 1, tests[i].name);
-	}
-	printf("# batch-test: %zu passed, %d failed\n", n - failed, failed);
-	return failed ? 1 : 0;
+	return tap_run("batch-test", tests,
+		       sizeof(tests) / sizeof(tests[0]));
 }

@@ -17,6 +17,8 @@
 
 #include "vsvm.h"
 
+#include "tap.h"
+
 _Static_assert(sizeof(struct drm_vsvm_mem_attrs) == 16, "mem_attrs size");
 _Static_assert(sizeof(struct drm_vsvm_madvise) == 40, "madvise size");
 _Static_assert(offsetof(struct drm_vsvm_madvise, attrs) == 24,
@@ -33,8 +35,6 @@ _Static_assert(offsetof(struct drm_vsvm_prefetch, no_memory) == 72,
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PAGE		4096ull
 
-static int failures;
-
 #define CHECK_EQ(got, want)						\
 	do {								\
 		long long got_ = (got), want_ = (want);			\
@@ -42,7 +42,7 @@ static int failures;
 			printf("# %s:%d: %s is %lld, expected %s "	\
 			       "(%lld)\n", __FILE__, __LINE__, #got,	\
 			       got_, #want, want_);			\
-			failures++;					\
+			tap_failures++;					\
 		}							\
 	} while (0)
 
@@ -162,10 +162,7 @@ static void test_prefetch_region(void)
 		 -EINVAL);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "uAPI 1.2 ioctl numbers and sizes", test_ioctl_numbers },
 	{ "spans: empty, misaligned, wrapping", test_spans },
 	{ "memory attributes", test_attrs },
@@ -174,18 +171,5 @@ static const struct {
 
 int main(void)
 {
-	size_t n = ARRAY_SIZE(tests), i;
-	int failed = 0, before;
-
-	printf("TAP version 13\n1..%zu\n", n);
-	for (i = 0; i < n; i++) {
-		before = failures;
-		tests[i].run();
-		if (failures != before)
-			failed++;
-		printf("%sok %zu - %s\n", failures != before ? "not " : "",
-		       i + 1, tests[i].name);
-	}
-	printf("# vram-test: %zu passed, %d failed\n", n - failed, failed);
-	return failed ? 1 : 0;
+	return tap_run("vram-test", tests, ARRAY_SIZE(tests));
 }
