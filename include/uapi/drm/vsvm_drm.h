@@ -26,7 +26,10 @@ extern "C" {
  * - every flag not defined here and every non-zero pad or reserved field is
  *   rejected with -EINVAL, so that each can be given a meaning later;
  * - user pointers are passed as __u64;
- * - a device that has been unplugged answers -ENODEV.
+ * - a device that has been unplugged answers -ENODEV, and its jobs end with
+ *   ENODEV;
+ * - a VM that has been destroyed is unknown (-ENOENT), also to a call that
+ *   raced with its destruction.
  *
  * The uAPI version is the DRM driver version (DRM_IOCTL_VERSION) and is also
  * returned by &DRM_VSVM_QUERY_DEVICE.  Its minor number is raised for every
@@ -205,9 +208,12 @@ struct drm_vsvm_query_device {
 /**
  * struct drm_vsvm_vm_create - argument of DRM_IOCTL_VSVM_VM_CREATE
  *
- * Creates a VM bound to the calling process's address space.
+ * Creates a VM bound to the calling process's address space.  The memory
+ * the VM's jobs make the kernel allocate is charged to the memory cgroup
+ * the process is in at this call.
  *
- * Errors: -EINVAL for a non-zero @flags.
+ * Errors: -EINVAL for a non-zero @flags; -EFAULT, with no VM made, if the
+ * argument cannot be written back.
  */
 struct drm_vsvm_vm_create {
 	/** @flags: no flags are defined, must be zero */
@@ -223,8 +229,10 @@ struct drm_vsvm_vm_create {
 /**
  * struct drm_vsvm_vm_destroy - argument of DRM_IOCTL_VSVM_VM_DESTROY
  *
- * Destroys a VM: its jobs still running end with -ECANCELED, and its mirror
- * of the process's memory is torn down before the call returns.
+ * Destroys a VM and returns without waiting: its id is unknown from then
+ * on, its jobs still running end with ECANCELED at their next step, and
+ * its mirror of the process's memory is torn down once the last of them
+ * has ended.  Closing the file destroys its VMs in the same way.
  *
  * Errors: -EINVAL for a non-zero @pad; -ENOENT for an unknown @vm_id;
  * -EPERM from a process other than the VM's creator.
@@ -468,9 +476,11 @@ struct drm_vsvm_cmd_atomic {
  * Errors: -EINVAL for a non-zero @flags, a @batch_size that is 0,
  * not a multiple of 8 or above DRM_VSVM_BATCH_MAX_SIZE, a @batch_addr that
  * is not 8-byte aligned or makes the batch wrap around; -ENOENT for an
- * unknown @vm_id or @engine; -EPERM from a process other than the VM's
- * creator.  An unmapped or unreadable batch is not an ioctl error: the job
- * ends with a GPU page fault, reported by &DRM_IOCTL_VSVM_WAIT.
+ * unknown @vm_id (a VM destroyed while the call ran included) or @engine;
+ * -EPERM from a process other than the VM's creator; -EFAULT, with no job
+ * queued, if the argument cannot be written back.  An unmapped or
+ * unreadable batch is not an ioctl error: the job ends with a GPU page
+ * fault, reported by &DRM_IOCTL_VSVM_WAIT.
  */
 struct drm_vsvm_exec {
 	/** @vm_id: the VM whose address space the job works in */
@@ -553,7 +563,11 @@ enum drm_vsvm_wait_status {
  * Waits, interruptibly, until job @seqno of VM @vm_id has ended, or, with
  * DRM_VSVM_WAIT_USER_FENCE, until the 64-bit word at @addr (8-byte aligned)
  * satisfies @op against @value under @mask.  A job's status can be asked for
- * any number of times while its VM lives.
+ * any number of times while its VM lives; a VM keeps the records of its
+ * last 64 failed jobs, and a job older than the oldest record it still has
+ * answers -ENODATA.  A user fence written by a GPU job of any VM of any
+ * vsvm device wakes the wait at once; one written by the CPU is seen within
+ * 10 ms.
  *
  * @timeout_ns is an absolute CLOCK_MONOTONIC time, so a wait interrupted by
  * a signal restarts with the same deadline; a deadline in the past only
@@ -564,7 +578,8 @@ enum drm_vsvm_wait_status {
  * fields (@addr, @value, @mask, @op) set in a job wait or @seqno set in a
  * user-fence wait; -ENOENT for an unknown @vm_id; -EPERM for a user-fence
  * wait from a process other than the VM's creator; -EFAULT if @addr cannot
- * be read; -ETIME when the deadline passes first.
+ * be read; -ENODATA for a job whose record was dropped; -ETIME when the
+ * deadline passes first.
  */
 struct drm_vsvm_wait {
 	/** @vm_id: the VM */
@@ -602,7 +617,9 @@ struct drm_vsvm_wait {
 	 * EFAULT (GPU page fault on an address with no usable mapping), EACCES
 	 * (access the mapping does not allow), EINVAL (malformed command),
 	 * ETIMEDOUT (the job ran past the job timeout), ECANCELED (the VM was
-	 * destroyed or its process exited), ENOMEM; otherwise 0
+	 * destroyed or its process exited), ENODEV (the device was unplugged),
+	 * ENOMEM (also when the memory cgroup of the VM's process is full);
+	 * otherwise 0
 	 */
 	__u32 error;
 
@@ -722,8 +739,8 @@ struct drm_vsvm_range_info {
  * needs it, and when VRAM is full and the device evicts the least recently
  * used allocation.  Pages move in units of the granularity (a 2 MiB chunk
  * by default), as far as the CPU mapping allows.  Memory that cannot move
- * (shared or file-backed mappings, hugetlbfs, pinned pages) stays in system
- * memory and is used there.
+ * (shared or file-backed mappings, hugetlbfs, mlock()ed memory, pinned
+ * pages) stays in system memory and is used there.
  *
  * Memory attributes (&struct drm_vsvm_mem_attrs) are set on a span of the
  * address space with &DRM_IOCTL_VSVM_MADVISE and last until the span is
@@ -752,7 +769,9 @@ enum drm_vsvm_mem_location {
  *	system memory moves it to VRAM first, and the CPU cannot take it back
  *	for &drm_vsvm_mem_attrs.atomic_timeslice_ms, so that neither side can
  *	starve the other.  An atomic on memory that cannot move ends the job
- *	with EFAULT.
+ *	with EFAULT: memory of a kind that never moves (see
+ *	&enum drm_vsvm_mem_location), and memory whose move fails, for
+ *	instance pinned pages or a VRAM full of what cannot be evicted.
  */
 enum drm_vsvm_atomic_policy {
 	DRM_VSVM_ATOMIC_ANYWHERE = 0,
@@ -807,11 +826,16 @@ struct drm_vsvm_mem_attrs {
  * at the same addresses starts with the VM's defaults.  Pages already in
  * place do not move; the attributes steer the next GPU fault.
  *
+ * A call applies whole or not at all.  A span that unmapped holes cut into
+ * several pieces counts as several spans; pieces beyond
+ * DRM_VSVM_MADVISE_MAX_SPANS fall back to the VM's defaults.
+ *
  * Errors: -EINVAL for an unknown flag, a misaligned or
  * wrapping span, a @size of 0 (without DRM_VSVM_MADVISE_VM_DEFAULT), a span
  * beyond the user address space, or invalid attributes; -ENOENT for an
  * unknown @vm_id; -EPERM from a process other than the VM's creator;
- * -ENOSPC when the VM already has DRM_VSVM_MADVISE_MAX_SPANS spans.
+ * -ENOSPC when the VM already has DRM_VSVM_MADVISE_MAX_SPANS spans;
+ * -ENOMEM, with nothing changed.
  */
 struct drm_vsvm_madvise {
 	/** @vm_id: the VM */
@@ -896,8 +920,9 @@ enum drm_vsvm_region {
  * Errors: -EINVAL for an unknown flag or @region, a non-zero @pad, a
  * misaligned, empty or wrapping span, or a span beyond the user address
  * space; -ENOENT for an unknown @vm_id; -EPERM from a process other than the
- * VM's creator; -EINTR when a signal arrives (the out fields count what was
- * done).
+ * VM's creator; -EINTR when a signal arrives, -ENOENT when the VM is
+ * destroyed and -ENODEV when the device is unplugged while the call runs
+ * (in all three, the out fields count what was done).
  */
 struct drm_vsvm_prefetch {
 	/** @vm_id: the VM */
@@ -929,7 +954,7 @@ struct drm_vsvm_prefetch {
 
 	/**
 	 * @unmovable: out: pages in a mapping that cannot move (shared,
-	 * file-backed, hugetlbfs, VM_IO/VM_PFNMAP)
+	 * file-backed, hugetlbfs, mlock()ed, VM_IO/VM_PFNMAP)
 	 */
 	__u64 unmovable;
 

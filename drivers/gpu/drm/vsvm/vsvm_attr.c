@@ -9,6 +9,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <uapi/drm/vsvm_drm.h>
 
@@ -113,17 +114,20 @@ static const struct mmu_interval_notifier_ops vsvm_attr_notifier_ops = {
 	.invalidate = vsvm_attr_invalidate,
 };
 
-/* Add a span over [start, end); attribute lock held */
-static int vsvm_attr_insert(struct vsvm_vm *vm, unsigned long start,
-			    unsigned long end,
-			    const struct drm_vsvm_mem_attrs *attrs)
+/*
+ * A new span over [start, end) whose notifier already listens, not yet in
+ * the tree; attribute lock held
+ */
+static struct vsvm_attr_span *
+vsvm_attr_span_create(struct vsvm_vm *vm, unsigned long start,
+		      unsigned long end, const struct drm_vsvm_mem_attrs *attrs)
 {
 	struct vsvm_attr_span *span;
 	int ret;
 
 	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
 	if (!span)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	span->vm = vm;
 	span->attrs = *attrs;
 	span->itree.start = start;
@@ -134,10 +138,40 @@ static int vsvm_attr_insert(struct vsvm_vm *vm, unsigned long start,
 					   &vsvm_attr_notifier_ops);
 	if (ret) {
 		kfree(span);
-		return ret;
+		return ERR_PTR(ret);
 	}
+	return span;
+}
+
+/* Stop the notifier of a span that is not in the tree and free it */
+static void vsvm_attr_span_destroy(struct vsvm_vm *vm,
+				   struct vsvm_attr_span *span)
+{
+	mmu_interval_notifier_remove(&span->notifier);
+	spin_lock(&vm->attrs.dirty_lock);
+	list_del_init(&span->dirty_link);
+	spin_unlock(&vm->attrs.dirty_lock);
+	kfree(span);
+}
+
+/* Put a span made by vsvm_attr_span_create() in the tree */
+static void vsvm_attr_span_link(struct vsvm_vm *vm, struct vsvm_attr_span *span)
+{
 	interval_tree_insert(&span->itree, &vm->attrs.root);
 	vm->attrs.count++;
+}
+
+/* Add a span over [start, end); attribute lock held */
+static int vsvm_attr_insert(struct vsvm_vm *vm, unsigned long start,
+			    unsigned long end,
+			    const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct vsvm_attr_span *span;
+
+	span = vsvm_attr_span_create(vm, start, end, attrs);
+	if (IS_ERR(span))
+		return PTR_ERR(span);
+	vsvm_attr_span_link(vm, span);
 	return 0;
 }
 
@@ -183,8 +217,12 @@ static void vsvm_attr_reinsert(struct vsvm_vm *vm, unsigned long start,
 				   nholes - i - 1);
 		return;
 	}
-	/* Failing leaves the defaults there, which is safe. */
-	vsvm_attr_insert(vm, start, end, attrs);
+	/*
+	 * Failing, or finding the VM at its span limit (holes can cut one
+	 * span in several), leaves the defaults there, which is safe.
+	 */
+	if (vm->attrs.count < DRM_VSVM_MADVISE_MAX_SPANS)
+		vsvm_attr_insert(vm, start, end, attrs);
 }
 
 /* Replace one span that an unmap hit by its still-mapped parts */
@@ -336,34 +374,110 @@ static int vsvm_madvise_validate(const struct drm_vsvm_madvise *args)
 	return vsvm_attrs_validate(&args->attrs);
 }
 
-/* Cut the spans overlapping [start, end) out; attribute lock held */
-static int vsvm_attr_punch(struct vsvm_vm *vm, unsigned long start,
-			   unsigned long end)
-{
-	unsigned int overlapped = 0, pieces = 1;
+/**
+ * struct vsvm_attr_advice - the spans one MADVISE puts in the tree
+ * @span: the advised span
+ * @left: what is left below it of an old span it cuts, or NULL
+ * @right: what is left above it of an old span it cuts, or NULL
+ */
+struct vsvm_attr_advice {
 	struct vsvm_attr_span *span;
+	struct vsvm_attr_span *left;
+	struct vsvm_attr_span *right;
+};
 
-	/* The new span, plus what is left of old spans on either side */
+static void vsvm_attr_advice_destroy(struct vsvm_vm *vm,
+				     struct vsvm_attr_advice *advice)
+{
+	if (advice->right)
+		vsvm_attr_span_destroy(vm, advice->right);
+	if (advice->left)
+		vsvm_attr_span_destroy(vm, advice->left);
+	if (advice->span)
+		vsvm_attr_span_destroy(vm, advice->span);
+}
+
+static int vsvm_attr_advice_add(struct vsvm_vm *vm,
+				struct vsvm_attr_span **slot,
+				unsigned long start, unsigned long end,
+				const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct vsvm_attr_span *span = vsvm_attr_span_create(vm, start, end,
+							    attrs);
+
+	if (IS_ERR(span))
+		return PTR_ERR(span);
+	*slot = span;
+	return 0;
+}
+
+/*
+ * Make every span advising [start, end) needs before changing the tree, so
+ * that MADVISE either applies whole or changes nothing.  Attribute lock
+ * held.
+ */
+static int vsvm_attr_advice_prepare(struct vsvm_vm *vm, unsigned long start,
+				    unsigned long end,
+				    const struct drm_vsvm_mem_attrs *attrs,
+				    struct vsvm_attr_advice *advice)
+{
+	struct vsvm_attr_span *span, *below = NULL, *above = NULL;
+	unsigned int overlapped = 0, pieces = 1;
+	int ret;
+
 	for (span = vsvm_attr_first(vm, start, end - 1); span;
 	     span = vsvm_attr_next(span, start, end - 1)) {
 		overlapped++;
-		pieces += (span->itree.start < start) +
-			  (span->itree.last + 1 > end);
+		if (span->itree.start < start)
+			below = span;
+		if (span->itree.last + 1 > end)
+			above = span;
 	}
+	pieces += !!below + !!above;
 	if (vm->attrs.count - overlapped + pieces > DRM_VSVM_MADVISE_MAX_SPANS)
 		return -ENOSPC;
 
-	while ((span = vsvm_attr_first(vm, start, end - 1))) {
-		struct drm_vsvm_mem_attrs attrs = span->attrs;
-		unsigned long s = span->itree.start, e = span->itree.last + 1;
+	ret = vsvm_attr_advice_add(vm, &advice->span, start, end, attrs);
+	if (!ret && below)
+		ret = vsvm_attr_advice_add(vm, &advice->left, below->itree.start,
+					   start, &below->attrs);
+	if (!ret && above)
+		ret = vsvm_attr_advice_add(vm, &advice->right, end,
+					   above->itree.last + 1,
+					   &above->attrs);
+	if (ret)
+		vsvm_attr_advice_destroy(vm, advice);
+	return ret;
+}
 
+/* Replace the spans overlapping [start, end) by @advice; cannot fail */
+static void vsvm_attr_advice_commit(struct vsvm_vm *vm, unsigned long start,
+				    unsigned long end,
+				    struct vsvm_attr_advice *advice)
+{
+	struct vsvm_attr_span *span;
+
+	while ((span = vsvm_attr_first(vm, start, end - 1)))
 		vsvm_attr_remove(vm, span);
-		if (s < start)
-			vsvm_attr_insert(vm, s, start, &attrs);
-		if (e > end)
-			vsvm_attr_insert(vm, end, e, &attrs);
-	}
-	return 0;
+	vsvm_attr_span_link(vm, advice->span);
+	if (advice->left)
+		vsvm_attr_span_link(vm, advice->left);
+	if (advice->right)
+		vsvm_attr_span_link(vm, advice->right);
+}
+
+/* Give [start, end) @attrs, all or nothing; attribute lock held */
+static int vsvm_attr_advise(struct vsvm_vm *vm, unsigned long start,
+			    unsigned long end,
+			    const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct vsvm_attr_advice advice = {};
+	int ret;
+
+	ret = vsvm_attr_advice_prepare(vm, start, end, attrs, &advice);
+	if (!ret)
+		vsvm_attr_advice_commit(vm, start, end, &advice);
+	return ret;
 }
 
 /**
@@ -379,29 +493,32 @@ int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 {
 	struct drm_vsvm_madvise *args = data;
 	struct vsvm_vm *vm;
-	int ret;
+	int ret, idx;
 
 	ret = vsvm_madvise_validate(args);
 	if (ret)
 		return ret;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm))
-		return PTR_ERR(vm);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
+		goto out_exit;
+	}
 
 	mutex_lock(&vm->attrs.lock);
 	vsvm_attrs_sync(vm);
-	if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT) {
+	if (vsvm_vm_is_closed(vm))
+		ret = -ENOENT;
+	else if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT)
 		vm->attrs.defaults = args->attrs;
-	} else {
-		ret = vsvm_attr_punch(vm, args->start,
-				      args->start + args->size);
-		if (!ret)
-			ret = vsvm_attr_insert(vm, args->start,
-					       args->start + args->size,
-					       &args->attrs);
-	}
+	else
+		ret = vsvm_attr_advise(vm, args->start,
+				       args->start + args->size, &args->attrs);
 	mutex_unlock(&vm->attrs.lock);
 	vsvm_vm_put(vm);
+out_exit:
+	drm_dev_exit(idx);
 	return ret;
 }
 
@@ -437,12 +554,17 @@ int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
 	struct vsvm_attr_span *span;
 	unsigned long start, end;
 	struct vsvm_vm *vm;
+	int ret = 0, idx;
 
 	if (args->flags || args->pad || args->addr >= TASK_SIZE_MAX)
 		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm))
-		return PTR_ERR(vm);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
+		goto out_exit;
+	}
 
 	mutex_lock(&vm->attrs.lock);
 	vsvm_attrs_sync(vm);
@@ -461,5 +583,7 @@ int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
 
 	args->start = start;
 	args->size = end - start;
-	return 0;
+out_exit:
+	drm_dev_exit(idx);
+	return ret;
 }

@@ -3,8 +3,10 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/compat.h>
 #include <linux/err.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 
@@ -33,9 +35,14 @@
  * module registers a platform driver and then one platform device per
  * configured GPU (``vsvm.0``, ``vsvm.1``, ...).  Probe allocates a
  * &struct vsvm_device with devm_drm_dev_alloc() and registers a DRM device
- * with a render node; remove unplugs it, so that an open file of an unbound
- * device gets -ENODEV rather than touching freed state.  Unbinding through
- * sysfs and module unload use the same path.
+ * with a render node.  Remove unplugs it: drm_dev_unplug() waits for every
+ * ioctl and every running job, all of which run inside drm_dev_enter(), and
+ * from then on every ioctl of an open file answers -ENODEV and every job
+ * ends with -ENODEV.  Only then does remove evict the device's VRAM, moving
+ * the data of processes that outlive their files back to system memory, and
+ * free it.  The VMs of files still open stay until those files close, but
+ * can do nothing more.  Unbinding through sysfs and module unload use the
+ * same path, and binding again creates a new device.
  */
 
 /**
@@ -87,11 +94,17 @@
  * The device's own fields are written by probe, before drm_dev_register()
  * publishes it, and are read-only from then on.  What can change under an
  * ioctl is the device's presence: remove calls drm_dev_unplug(), and every
- * ioctl that touches the device brackets that work with
+ * ioctl, and every job while it runs, brackets its work with
  * drm_dev_enter()/drm_dev_exit(), answering -ENODEV once the device is gone.
  * Engines and their workqueues live until the DRM device is released, after
- * the last file is closed; closing a file destroys its VMs, which waits for
- * their jobs.
+ * the last file is closed; destroying the workqueues waits for the last
+ * jobs, which may drop the last references to closed VMs.  Closing a file
+ * closes its VMs without waiting for their jobs.
+ *
+ * The lifetime of a VM is its reference count (see "DOC: VMs"): every ioctl
+ * holds a reference from its lookup to its end, every job holds one, and
+ * the last one tears the VM down, so no ioctl ever works on a VM whose
+ * state is being freed.
  *
  * No lock is held while an engine waits for its GPU fault to be serviced,
  * and the CPU fault path, the pagemap's migrate_to_ram()
@@ -139,12 +152,46 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_PREFETCH, vsvm_prefetch_ioctl, DRM_RENDER_ALLOW),
 };
 
+/*
+ * drm_ioctl() copies an ioctl's results back after the handler ran.  For
+ * the ioctls whose handler leaves something behind (a VM, a queued job),
+ * make sure first that the results can be written back, so that EXEC and
+ * VM_CREATE fail with -EFAULT before they do anything rather than after.
+ * Only a program that unmaps the argument while the call runs can still
+ * see -EFAULT with the VM made or the job queued.
+ */
+static int vsvm_ioctl_check_results(unsigned int cmd, void __user *arg)
+{
+	if (cmd != DRM_IOCTL_VSVM_VM_CREATE && cmd != DRM_IOCTL_VSVM_EXEC)
+		return 0;
+	return fault_in_safe_writeable(arg, _IOC_SIZE(cmd)) ? -EFAULT : 0;
+}
+
+static long vsvm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	int ret = vsvm_ioctl_check_results(cmd, (void __user *)arg);
+
+	return ret ?: drm_ioctl(filp, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long vsvm_compat_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	int ret = vsvm_ioctl_check_results(cmd, compat_ptr(arg));
+
+	return ret ?: drm_compat_ioctl(filp, cmd, arg);
+}
+#else
+#define vsvm_compat_ioctl	NULL
+#endif
+
 static const struct file_operations vsvm_fops = {
 	.owner = THIS_MODULE,
 	.open = drm_open,
 	.release = drm_release,
-	.unlocked_ioctl = drm_ioctl,
-	.compat_ioctl = drm_compat_ioctl,
+	.unlocked_ioctl = vsvm_ioctl,
+	.compat_ioctl = vsvm_compat_ioctl,
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
@@ -224,6 +271,7 @@ static void vsvm_remove(struct platform_device *pdev)
 {
 	struct vsvm_device *vdev = platform_get_drvdata(pdev);
 
+	/* Waits for the ioctls and jobs inside the device to leave it. */
 	drm_dev_unplug(&vdev->drm);
 	/* Processes may outlive their files: their VRAM pages move back. */
 	vsvm_vram_fini(&vdev->vram);

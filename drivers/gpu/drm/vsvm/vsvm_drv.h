@@ -215,8 +215,14 @@ struct vsvm_device {
 
 /**
  * struct vsvm_file - what vsvm keeps per open file
+ *
+ * Freed with its last reference: the DRM file holds one until it is closed,
+ * and each of its VMs holds one, since a closed VM may still be ending its
+ * jobs, which account their time and VRAM here.
  */
 struct vsvm_file {
+	/** @ref: the file's own reference and one per VM */
+	struct kref ref;
 	/** @vdev: the device */
 	struct vsvm_device *vdev;
 	/** @vms: the file's VMs by id; the xarray's lock protects it */
@@ -276,6 +282,7 @@ int vsvm_engines_init(struct vsvm_device *vdev);
  */
 
 int vsvm_file_open(struct drm_device *drm, struct drm_file *file);
+void vsvm_file_put(struct vsvm_file *vfile);
 void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file);
 void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 

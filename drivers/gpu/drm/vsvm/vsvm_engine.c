@@ -359,7 +359,7 @@ static int vsvm_cmd_store(struct vsvm_job *job,
 		WRITE_ONCE(*(u32 *)p, (u32)cmd->value);
 	vsvm_access_unmap(&a, vaddr);
 	vsvm_engine_release(job);
-	wake_up_all(&job->vm->wq);
+	vsvm_fence_signal();
 	return 0;
 }
 
@@ -551,7 +551,7 @@ static int vsvm_cmd_atomic(struct vsvm_job *job,
 				     is64 ? (void *)&old : (void *)&old32,
 				     is64 ? 8 : 4, DRM_VSVM_ACCESS_WRITE);
 	}
-	wake_up_all(&job->vm->wq);
+	vsvm_fence_signal();
 	return ret;
 }
 

@@ -5,6 +5,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -42,47 +43,157 @@
  *
  * A job that succeeds is forgotten at once.  A job that fails is kept in
  * its VM with its error (which command, which address, which access) so
- * that WAIT can report it, until the VM is destroyed.  Its memory is charged
- * to the submitting process's memory cgroup.
+ * that WAIT can report it, until the VM is destroyed; a VM keeps the
+ * records of its last VSVM_VM_MAX_FAILED_JOBS failed jobs, and WAIT answers
+ * -ENODATA for a job older than the oldest record it still has.  Jobs and
+ * their records are charged to the submitting process's memory cgroup.
+ *
+ * A job runs in a kernel worker, but on behalf of the VM's process: the
+ * worker charges everything it allocates for the job (ranges, page arrays,
+ * GPU page tables, and the CPU page tables hmm_range_fault() fills in) to
+ * the memory cgroup of the VM's mm, with set_active_memcg().  With
+ * CONFIG_FAULT_INJECTION, the worker also runs the job with a copy of what
+ * was left of the submitter's /proc/<pid>/fail-nth count when EXEC queued
+ * it, so that fault injection reaches the allocations a job makes: with
+ * fail-nth armed at N before EXEC, and EXEC itself taking K chances to
+ * fail, the job's (N - K)th one fails.  The submitter's own count is left
+ * as it is.
+ *
+ * A job runs inside drm_dev_enter(): unplugging the device waits for the
+ * running jobs, which see the unplug at their next check and end with
+ * -ENODEV; jobs that had not started end with -ENODEV at once.
+ *
+ * WAIT for a user fence sleeps on one wait queue shared by every vsvm
+ * device, which each GPU STORE and ATOMIC wakes, so a fence written by any
+ * job of any VM or device is seen at once.  A fence the CPU writes wakes
+ * nobody: the waiter reads the fence again every VSVM_FENCE_POLL_MS
+ * milliseconds, which bounds how late it sees it.
  */
+
+/* How often a user-fence WAIT reads the fence again, for CPU writes */
+#define VSVM_FENCE_POLL_MS	10
+
+static DECLARE_WAIT_QUEUE_HEAD(vsvm_fence_wq);
+
+/**
+ * vsvm_fence_signal() - wake the user-fence waiters of every device
+ *
+ * Called after every GPU write that may be a fence: STORE and ATOMIC.
+ */
+void vsvm_fence_signal(void)
+{
+	wake_up_all(&vsvm_fence_wq);
+}
 
 /**
  * vsvm_job_check() - must the job stop?
  * @job: the running job
  *
- * Return: 0, -ECANCELED once the VM is closing, or -ETIMEDOUT once the job
- * has run for longer than the job timeout.
+ * Return: 0, -ECANCELED once the VM is closed, -ENODEV once the device is
+ * unplugged, or -ETIMEDOUT once the job has run for longer than the job
+ * timeout.
  */
 int vsvm_job_check(struct vsvm_job *job)
 {
-	if (READ_ONCE(job->vm->closed))
+	if (vsvm_vm_is_closed(job->vm))
 		return -ECANCELED;
+	if (drm_dev_is_unplugged(&job->vm->vdev->drm))
+		return -ENODEV;
 	if (time_after(jiffies, job->deadline))
 		return -ETIMEDOUT;
 	return 0;
+}
+
+/* Keep @job's record for WAIT, dropping the oldest beyond the limit */
+static struct vsvm_job *vsvm_job_record_failure(struct vsvm_vm *vm,
+						struct vsvm_job *job, int ret)
+{
+	struct vsvm_job *old;
+
+	lockdep_assert_held(&vm->jobs.xa_lock);
+	job->state = VSVM_JOB_FAILED;
+	job->error = -ret;
+	list_add_tail(&job->failed_link, &vm->failed);
+	if (++vm->nr_failed <= VSVM_VM_MAX_FAILED_JOBS)
+		return NULL;
+
+	old = list_first_entry(&vm->failed, struct vsvm_job, failed_link);
+	list_del(&old->failed_link);
+	vm->nr_failed--;
+	__xa_erase(&vm->jobs, old->seqno);
+	vm->forgotten_seqno = max(vm->forgotten_seqno, old->seqno);
+	return old;
 }
 
 static void vsvm_job_complete(struct vsvm_job *job, int ret)
 {
 	struct vsvm_vm *vm = job->vm;
 	struct vsvm_device *vdev = vm->vdev;
+	struct vsvm_job *drop;
 
 	xa_lock(&vm->jobs);
 	if (ret) {
-		job->state = VSVM_JOB_FAILED;
-		job->error = -ret;
+		drop = vsvm_job_record_failure(vm, job, ret);
 	} else {
 		__xa_erase(&vm->jobs, job->seqno);
+		drop = job;
 	}
 	xa_unlock(&vm->jobs);
+	kfree(drop);
 
 	vsvm_stat_inc(vdev, ret ? VSVM_STAT_JOBS_FAILED :
 				  VSVM_STAT_JOBS_COMPLETED);
-	if (!ret)
-		kfree(job);
 	atomic_dec(&vm->active_jobs);
 	wake_up_all(&vm->wq);
 	vsvm_vm_put(vm);
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+/* The submitter's fail-nth count is copied into the job, see "DOC: Jobs" */
+static void vsvm_job_take_fail_nth(struct vsvm_job *job)
+{
+	job->fail_nth = current->fail_nth;
+}
+
+static unsigned int vsvm_job_swap_fail_nth(unsigned int fail_nth)
+{
+	unsigned int old = current->fail_nth;
+
+	current->fail_nth = fail_nth;
+	return old;
+}
+#else
+static void vsvm_job_take_fail_nth(struct vsvm_job *job)
+{
+}
+
+static unsigned int vsvm_job_swap_fail_nth(unsigned int fail_nth)
+{
+	return 0;
+}
+#endif
+
+/* Run the batch on behalf of the VM's process, inside the device */
+static int vsvm_job_execute(struct vsvm_job *job)
+{
+	struct vsvm_vm *vm = job->vm;
+	struct mem_cgroup *old_memcg;
+	unsigned int old_fail_nth;
+	int ret, idx;
+
+	if (!drm_dev_enter(&vm->vdev->drm, &idx))
+		return -ENODEV;
+	old_memcg = set_active_memcg(vm->memcg);
+	old_fail_nth = vsvm_job_swap_fail_nth(job->fail_nth);
+
+	ret = vsvm_job_check(job);
+	if (!ret)
+		ret = vsvm_engine_run_batch(job);
+
+	vsvm_job_swap_fail_nth(old_fail_nth);
+	set_active_memcg(old_memcg);
+	drm_dev_exit(idx);
+	return ret;
 }
 
 static void vsvm_job_run(struct work_struct *work)
@@ -94,9 +205,7 @@ static void vsvm_job_run(struct work_struct *work)
 
 	job->deadline = jiffies +
 		msecs_to_jiffies(vm->vdev->config.job_timeout_ms);
-	ret = vsvm_job_check(job);
-	if (!ret)
-		ret = vsvm_engine_run_batch(job);
+	ret = vsvm_job_execute(job);
 
 	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), start)),
 		     &vm->vfile->engine_ns[job->engine->index]);
@@ -161,18 +270,28 @@ static int vsvm_exec_validate(const struct vsvm_device *vdev,
 	return 0;
 }
 
-/* Give @job the next seqno of @vm and make it visible to WAIT */
+/*
+ * Give @job the next seqno of @vm and make it visible to WAIT.  Storing
+ * may drop the xarray lock to allocate, so the submit lock keeps two EXECs
+ * from picking the same seqno.  Fails with -ENOENT once the VM is closed.
+ */
 static int vsvm_job_publish(struct vsvm_vm *vm, struct vsvm_job *job)
 {
+	u64 seqno;
 	int ret;
 
+	mutex_lock(&vm->submit_lock);
 	xa_lock(&vm->jobs);
-	job->seqno = vm->last_seqno + 1;
-	ret = xa_err(__xa_store(&vm->jobs, job->seqno, job,
-				GFP_KERNEL_ACCOUNT));
-	if (!ret)
-		vm->last_seqno = job->seqno;
+	seqno = vm->last_seqno + 1;
+	ret = vm->closed ? -ENOENT :
+	      xa_err(__xa_store(&vm->jobs, seqno, job, GFP_KERNEL_ACCOUNT));
+	if (!ret) {
+		job->seqno = seqno;
+		vm->last_seqno = seqno;
+		atomic_inc(&vm->active_jobs);
+	}
 	xa_unlock(&vm->jobs);
+	mutex_unlock(&vm->submit_lock);
 	return ret;
 }
 
@@ -186,21 +305,22 @@ static int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
 	if (!job)
 		return -ENOMEM;
 	INIT_WORK(&job->work, vsvm_job_run);
+	INIT_LIST_HEAD(&job->failed_link);
 	job->engine = engine;
 	job->batch_addr = args->batch_addr;
 	job->batch_size = args->batch_size;
 	job->state = VSVM_JOB_PENDING;
+	job->vm = vsvm_vm_get(vm);
 
 	ret = vsvm_job_publish(vm, job);
 	if (ret) {
+		vsvm_vm_put(vm);
 		kfree(job);
 		return ret;
 	}
 	args->seqno = job->seqno;
 
-	kref_get(&vm->refcount);
-	job->vm = vm;
-	atomic_inc(&vm->active_jobs);
+	vsvm_job_take_fail_nth(job);
 	vsvm_stat_inc(vm->vdev, VSVM_STAT_JOBS_SUBMITTED);
 	queue_work(engine->wq, &job->work);
 	return 0;
@@ -242,7 +362,8 @@ out_exit:
 
 /*
  * The state of job @seqno: -EINPROGRESS while it runs, 0 when it succeeded,
- * -EIO with @args filled when it failed, -EINVAL for a seqno never issued.
+ * -EIO with @args filled when it failed, -EINVAL for a seqno never issued,
+ * -ENODATA for a job that ended before the oldest failure still recorded.
  */
 static int vsvm_job_status(struct vsvm_vm *vm, u64 seqno,
 			   struct drm_vsvm_wait *args)
@@ -256,8 +377,11 @@ static int vsvm_job_status(struct vsvm_vm *vm, u64 seqno,
 		goto out_unlock;
 	}
 	job = xa_load(&vm->jobs, seqno);
-	if (!job)
+	if (!job) {
+		if (seqno <= vm->forgotten_seqno)
+			ret = -ENODATA;
 		goto out_unlock;
+	}
 	if (job->state == VSVM_JOB_PENDING) {
 		ret = -EINPROGRESS;
 		goto out_unlock;
@@ -322,10 +446,11 @@ static int vsvm_wait_fence(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
 {
 	u64 __user *uaddr = u64_to_user_ptr(args->addr);
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long poll = msecs_to_jiffies(VSVM_FENCE_POLL_MS);
 	int ret;
 	u64 fence;
 
-	add_wait_queue(&vm->wq, &wait);
+	add_wait_queue(&vsvm_fence_wq, &wait);
 	for (;;) {
 		if (get_user(fence, uaddr)) {
 			ret = -EFAULT;
@@ -339,13 +464,20 @@ static int vsvm_wait_fence(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
 			ret = -ERESTARTSYS;
 			break;
 		}
+		if (drm_dev_is_unplugged(&vm->vdev->drm)) {
+			ret = -ENODEV;
+			break;
+		}
 		if (!timeout) {
 			ret = -ETIME;
 			break;
 		}
-		timeout = wait_woken(&wait, TASK_INTERRUPTIBLE, timeout);
+		/* wait_woken() returns what is left of the slice it slept. */
+		timeout -= min(timeout, poll) -
+			   wait_woken(&wait, TASK_INTERRUPTIBLE,
+				      min(timeout, poll));
 	}
-	remove_wait_queue(&vm->wq, &wait);
+	remove_wait_queue(&vsvm_fence_wq, &wait);
 	return ret;
 }
 
@@ -397,12 +529,16 @@ int vsvm_wait_ioctl(struct drm_device *drm, void *data,
 	vsvm_wait_clear_outputs(args);
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
-
 	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
-	if (!vm) {
-		ret = -ENOENT;
-		goto out_exit;
-	}
+	/*
+	 * Sleeping needs only the VM: leave the device, so that unplugging
+	 * it does not wait for the deadline of every WAIT.  Jobs end at the
+	 * unplug and fence waits notice it.
+	 */
+	drm_dev_exit(idx);
+	if (!vm)
+		return -ENOENT;
+
 	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
 	if (fence && !vsvm_vm_is_owner(vm))
 		ret = -EPERM;
@@ -418,7 +554,5 @@ int vsvm_wait_ioctl(struct drm_device *drm, void *data,
 	} else if (ret == -ETIME) {
 		args->status = DRM_VSVM_WAIT_STATUS_TIMEOUT;
 	}
-out_exit:
-	drm_dev_exit(idx);
 	return ret;
 }

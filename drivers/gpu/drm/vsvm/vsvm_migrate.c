@@ -61,7 +61,10 @@
  * held and the page locked; it moves the granule around the fault, using
  * no driver lock at all.  A page moved to VRAM for a VRAM-only GPU atomic
  * stays there until its allocation's timeslice ends: the CPU fault waits
- * out the rest of it, so the GPU always gets to do its atomic.  Also on
+ * (killably) for the rest of it, so the GPU always gets to do its atomic.
+ * The timeslice starts when the GPU first maps the pages, not when the move
+ * starts, so however slow a move is the GPU gets the whole slice; until
+ * then the CPU waits at most VSVM_MIGRATE_MAX_WAIT_MS.  Also on
  * PREFETCH to system memory, on eviction (vsvm_vram.c) and when another
  * device's hmm_range_fault() meets the page.
  */
@@ -103,13 +106,15 @@ void vsvm_vram_copy_out(struct vsvm_vram *vram, struct page *dpage,
  * @vma: the VMA
  *
  * Return: true for private anonymous memory, the only kind migrate_vma can
- * move to device-private memory.
+ * move to device-private memory, unless it is mlock()ed: locked memory must
+ * never take a fault to be used by the CPU, and a page in VRAM would.
  */
 bool vsvm_migrate_vma_movable(struct vm_area_struct *vma)
 {
 	return vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
 	       !is_vm_hugetlb_page(vma) &&
-	       !(vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP));
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP |
+				  VM_LOCKED));
 }
 
 static enum vsvm_stat vsvm_migrate_size_stat(unsigned long npages)
@@ -135,6 +140,8 @@ static void vsvm_migrate_account(struct vsvm_vram *vram, bool to_vram,
 			   moved, us);
 	if (!moved)
 		return;
+	if (!to_vram)
+		WRITE_ONCE(vram->last_move_us, min_t(s64, us, UINT_MAX));
 	vsvm_stat_inc(vdev, to_vram ? VSVM_STAT_MIGRATE_TO_VRAM :
 				      VSVM_STAT_MIGRATE_TO_SYS);
 	vsvm_stat_add(vdev, to_vram ? VSVM_STAT_MIGRATE_PAGES_TO_VRAM :
@@ -171,6 +178,21 @@ static unsigned long vsvm_migrate_classify_in(struct vsvm_vram *vram,
 			want++;
 	}
 	return want;
+}
+
+/*
+ * A move for a VRAM-only atomic: the CPU stays away until the GPU has
+ * mapped the pages (at most VSVM_MIGRATE_MAX_WAIT_MS) and then for
+ * @timeslice more, see vsvm_vram_start_timeslice().
+ */
+static void vsvm_migrate_hold_for_gpu(struct vsvm_vram_alloc *alloc,
+				      unsigned long timeslice)
+{
+	if (!timeslice)
+		return;
+	alloc->timeslice = timeslice;
+	WRITE_ONCE(alloc->timeslice_end,
+		   jiffies + msecs_to_jiffies(VSVM_MIGRATE_MAX_WAIT_MS));
 }
 
 /* Give each collected page a VRAM page of @alloc and copy it there */
@@ -251,7 +273,7 @@ int vsvm_migrate_to_vram(struct vsvm_vram *vram, struct vm_area_struct *vma,
 	int ret;
 
 	mmap_assert_locked(vma->vm_mm);
-	pfns = kvcalloc(2 * npages, sizeof(*pfns), GFP_KERNEL);
+	pfns = kvcalloc(2 * npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
 	if (!pfns)
 		return -ENOMEM;
 	args.src = pfns;
@@ -271,8 +293,7 @@ int vsvm_migrate_to_vram(struct vsvm_vram *vram, struct vm_area_struct *vma,
 			alloc = NULL;
 		} else {
 			alloc->granule = opts->granule;
-			WRITE_ONCE(alloc->timeslice_end,
-				   jiffies + opts->timeslice);
+			vsvm_migrate_hold_for_gpu(alloc, opts->timeslice);
 			vsvm_migrate_fill_vram(alloc, &args);
 		}
 	}
@@ -357,7 +378,7 @@ int vsvm_migrate_to_sys(struct vsvm_vram *vram, struct vm_area_struct *vma,
 	unsigned long *pfns;
 	int ret;
 
-	pfns = kvcalloc(2 * npages, sizeof(*pfns), GFP_KERNEL);
+	pfns = kvcalloc(2 * npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
 	if (!pfns)
 		return -ENOMEM;
 	args.src = pfns;
@@ -385,7 +406,7 @@ static void vsvm_migrate_wait_timeslice(struct vsvm_vram_alloc *alloc)
 	long left = (long)(READ_ONCE(alloc->timeslice_end) - jiffies);
 
 	if (left > 0)
-		schedule_timeout_uninterruptible(min(left, max));
+		schedule_timeout_killable(min(left, max));
 }
 
 /**
@@ -526,7 +547,7 @@ int vsvm_migrate_residency(struct vsvm_vm *vm, unsigned long start,
 
 	memset(states, DRM_VSVM_PAGE_NOT_MIRRORED, npages);
 	pfns = kvmalloc_array(VSVM_MIGRATE_SNAPSHOT_PAGES, sizeof(*pfns),
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (!pfns)
 		return -ENOMEM;
 	ret = mmu_interval_notifier_insert(&mni, vm->mm, start, end - start,
@@ -571,7 +592,7 @@ static void vsvm_migrate_fault_in(struct vsvm_vm *vm, unsigned long start,
 	};
 
 	range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
-					GFP_KERNEL);
+					GFP_KERNEL_ACCOUNT);
 	if (!range.hmm_pfns)
 		return;
 	if (mmu_interval_notifier_insert(&mni, vm->mm, start, end - start,
@@ -720,6 +741,18 @@ static int vsvm_prefetch_validate(const struct drm_vsvm_prefetch *args)
 	return 0;
 }
 
+/* Must PREFETCH stop?  A signal, a destroyed VM or an unplugged device */
+static int vsvm_prefetch_check(struct vsvm_vm *vm)
+{
+	if (signal_pending(current))
+		return -EINTR;
+	if (vsvm_vm_is_closed(vm))
+		return -ENOENT;
+	if (drm_dev_is_unplugged(&vm->vdev->drm))
+		return -ENODEV;
+	return 0;
+}
+
 static int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args,
 			 struct vsvm_migrate_result *res)
 {
@@ -728,14 +761,18 @@ static int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args,
 
 	if (!mmget_not_zero(vm->mm))
 		return -ESRCH;
-	while (!ret && addr < end) {
-		if (signal_pending(current)) {
-			ret = -EINTR;
+	/* What PREFETCH moves is no CPU touch: no ping-pong guard. */
+	atomic_inc(&vm->own_migrations);
+	while (addr < end) {
+		ret = vsvm_prefetch_check(vm);
+		if (!ret)
+			ret = vsvm_prefetch_step(vm, &addr, end, args->region,
+						 res);
+		if (ret)
 			break;
-		}
-		ret = vsvm_prefetch_step(vm, &addr, end, args->region, res);
 		cond_resched();
 	}
+	atomic_dec(&vm->own_migrations);
 	mmput(vm->mm);
 	return ret;
 }
@@ -754,14 +791,18 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	struct drm_vsvm_prefetch *args = data;
 	struct vsvm_migrate_result res = {};
 	struct vsvm_vm *vm;
-	int ret;
+	int ret, idx;
 
 	ret = vsvm_prefetch_validate(args);
 	if (ret)
 		return ret;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm))
-		return PTR_ERR(vm);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
+		goto out_exit;
+	}
 	ret = vsvm_prefetch(vm, args, &res);
 	vsvm_vm_put(vm);
 
@@ -771,5 +812,7 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	args->unmovable = res.unmovable;
 	args->busy = res.busy;
 	args->no_memory = res.no_memory;
+out_exit:
+	drm_dev_exit(idx);
 	return ret;
 }

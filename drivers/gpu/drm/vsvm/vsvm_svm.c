@@ -5,6 +5,7 @@
 
 #include <linux/hmm.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -44,8 +45,12 @@
  *    THP or a hugetlb page), 64 KiB where 16 pages are, 4 KiB otherwise.
  *
  * The engine then resumes the command where it stopped.  An unresolvable
- * fault ends the job with the address and access recorded.  A job's
- * timeout also bounds the retries of 4 and 5.
+ * fault ends the job with the address and access recorded.  Every retry of
+ * 4 and 5 lets other tasks run and gives up when the VM is closed
+ * (-ECANCELED) or the job's time is up (-ETIMEDOUT); a VMA that changed
+ * under the fault (mprotect() split it) starts the fault over from 2.  A
+ * fault that fails removes the range it made, if it has no pages, so that
+ * failed faults leave nothing behind.
  */
 
 /**
@@ -71,12 +76,46 @@
  * the next GPU fault, like any other.
  */
 
+/**
+ * DOC: Dirty tracking
+ *
+ * The mm learns that a process wrote a page from the dirty bit the CPU sets
+ * in the page table entry, and from the folio's dirty flag.  The GPU sets
+ * neither: the engines write through the kernel's mapping of the page (or
+ * the VRAM backing store), and hmm_range_fault() does not fault an entry
+ * that is already writable, clean or not.  A page that the GPU wrote but
+ * that looks clean may be thrown away: after MADV_FREE (which jemalloc and
+ * other allocators use on memory they hand out again) reclaim discards
+ * clean lazy-free pages, and a clean page in the swap cache is dropped
+ * rather than written out, its old copy on swap standing for it.  Either
+ * way the GPU's data would be lost.
+ *
+ * So whenever the fault handler maps pages writable for the GPU, it marks
+ * their folios dirty first, under the notifier lock held for writing
+ * (vsvm_svm_dirty_pages()): anonymous folios in system memory, swap-cache
+ * folios included, and VRAM folios, whose dirty flag migration copies
+ * when they move back, so data written in VRAM is dirty in system memory
+ * too.  Whatever cleans a folio afterwards (MADV_FREE's walk, swap-out,
+ * writeback) first invalidates its mappings, which zaps the GPU's entry;
+ * a GPU write after that faults and marks the folio dirty again.  A page
+ * the GPU may have written is thus dirty before the mm can judge it clean.
+ * The cost is that a whole range mapped for writing is dirtied even where
+ * the GPU writes only part of it.  File folios need nothing: a writable
+ * entry of a shared file mapping exists only once the folio is dirty
+ * (write-notify), and cleaning one write-protects it, again through an
+ * invalidation.
+ */
+
 static const unsigned long vsvm_svm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 
 #define VSVM_SVM_NOTIFIER_SIZE	SZ_512M
 #define VSVM_SVM_MAX_PIECES	16
-/* How long a range the CPU took back stays in system memory */
+/* How long a range the CPU took back stays in system memory, at least */
 #define VSVM_SVM_BACKOFF_MS	10
+/* Tries to get a VRAM-only atomic's page into VRAM before the job fails */
+#define VSVM_SVM_ATOMIC_TRIES	4
+/* Tries to move COW-shared VRAM pages out when none would move */
+#define VSVM_SVM_BUSY_TRIES	16
 
 /**
  * struct vsvm_svm_range - vsvm's range: the SVM layer's range plus policy
@@ -90,10 +129,15 @@ struct vsvm_svm_range {
 	 */
 	struct list_head gc_link;
 	/**
+	 * @backoff_pending: the CPU took the range's pages out of VRAM; the
+	 * next GPU fault starts the ping-pong guard.  Set by the invalidation
+	 * callback, cleared by the fault handler; READ_ONCE()/WRITE_ONCE().
+	 */
+	bool backoff_pending;
+	/**
 	 * @backoff_until: jiffies until which GPU faults leave the range in
-	 * system memory, because the CPU just took its pages out of VRAM.
-	 * Written by the invalidation callback, read by the fault handler;
-	 * READ_ONCE()/WRITE_ONCE().
+	 * system memory (the ping-pong guard).  Written and read by the fault
+	 * handler, under &vsvm_gpusvm.lock.
 	 */
 	unsigned long backoff_until;
 	/**
@@ -159,9 +203,13 @@ static bool vsvm_svm_event_unmaps(const struct mmu_notifier_range *mmu_range)
 
 /*
  * The ping-pong guard: pages of a range leaving VRAM through migrate_vma
- * (MMU_NOTIFY_MIGRATE: the CPU touched them, PREFETCH, another device took
- * them) keep the next GPU faults from moving them back for
- * VSVM_SVM_BACKOFF_MS.  The fault handler's own moves to VRAM do not count;
+ * (MMU_NOTIFY_MIGRATE: the CPU touched them, another device took them)
+ * mark the range, and the first GPU fault on it after that keeps it in
+ * system memory for VSVM_SVM_BACKOFF_MS plus twice as long as the latest
+ * move out of VRAM took (vsvm_svm_backing_off()).  The guard so starts
+ * once the move is over, when the GPU comes back, and grows with the cost
+ * of a move: under emulation a 2 MiB move takes longer than the base
+ * guard.  The driver's own moves (GPU faults, PREFETCH) do not count;
  * eviction (migrate_device_range(), reported as MMU_NOTIFY_CLEAR) does not
  * either: an evicted range may come back on its next fault.
  */
@@ -170,10 +218,25 @@ static void vsvm_svm_note_migration(struct vsvm_vm *vm,
 				    const struct mmu_notifier_range *mmu_range)
 {
 	if (mmu_range->event != MMU_NOTIFY_MIGRATE ||
-	    !range->flags.has_devmem_pages || READ_ONCE(vm->migrating_in))
+	    !range->flags.has_devmem_pages ||
+	    atomic_read(&vm->own_migrations))
 		return;
-	WRITE_ONCE(to_vsvm_range(range)->backoff_until,
-		   jiffies + msecs_to_jiffies(VSVM_SVM_BACKOFF_MS));
+	WRITE_ONCE(to_vsvm_range(range)->backoff_pending, true);
+}
+
+/* Is the ping-pong guard of @srange on?  Starts it if it is due */
+static bool vsvm_svm_backing_off(struct vsvm_vm *vm,
+				 struct vsvm_svm_range *srange)
+{
+	unsigned int move_us = READ_ONCE(vm->vdev->vram.last_move_us);
+
+	if (READ_ONCE(srange->backoff_pending)) {
+		WRITE_ONCE(srange->backoff_pending, false);
+		srange->backoff_until = jiffies +
+			msecs_to_jiffies(VSVM_SVM_BACKOFF_MS) +
+			2 * usecs_to_jiffies(move_us);
+	}
+	return time_before(jiffies, srange->backoff_until);
 }
 
 static void vsvm_svm_invalidate(struct vsvm_gpusvm *gpusvm,
@@ -234,15 +297,13 @@ struct vsvm_svm_span {
 	unsigned long end;
 };
 
-/* The parts of [start, end) still mapped, each inside one VMA */
+/* The parts of [start, end) still mapped, each inside one VMA; mm held */
 static int vsvm_svm_mapped_spans(struct vsvm_vm *vm, unsigned long start,
 				 unsigned long end, struct vsvm_svm_span *spans)
 {
 	struct vm_area_struct *vma;
 	int n = 0;
 
-	if (!mmget_not_zero(vm->mm))
-		return 0;
 	mmap_read_lock(vm->mm);
 	while (start < end && n < VSVM_SVM_MAX_PIECES) {
 		vma = find_vma_intersection(vm->mm, start, end);
@@ -253,7 +314,6 @@ static int vsvm_svm_mapped_spans(struct vsvm_vm *vm, unsigned long start,
 		start = spans[n++].end;
 	}
 	mmap_read_unlock(vm->mm);
-	mmput(vm->mm);
 	return n;
 }
 
@@ -274,7 +334,8 @@ static void vsvm_svm_range_destroy(struct vsvm_vm *vm,
 }
 
 static void vsvm_svm_range_collect(struct vsvm_vm *vm,
-				   struct vsvm_gpusvm_range *range)
+				   struct vsvm_gpusvm_range *range,
+				   bool mm_alive)
 {
 	struct vsvm_svm_span spans[VSVM_SVM_MAX_PIECES];
 	unsigned long start = vsvm_gpusvm_range_start(range);
@@ -285,7 +346,7 @@ static void vsvm_svm_range_collect(struct vsvm_vm *vm,
 	down_read(&vm->gpusvm.notifier_lock);
 	partial = range->flags.partial_unmap;
 	up_read(&vm->gpusvm.notifier_lock);
-	if (partial)
+	if (partial && mm_alive)
 		n = vsvm_svm_mapped_spans(vm, start, end, spans);
 
 	vsvm_svm_range_destroy(vm, range);
@@ -304,10 +365,14 @@ static void vsvm_svm_range_collect(struct vsvm_vm *vm,
 /**
  * vsvm_svm_garbage_collector() - remove the ranges an UNMAP event hit
  * @vm: the VM
+ * @mm_alive: the caller holds a reference on the address space (mmget()),
+ *	taken before the SVM lock, so that the last mmput(), which tears the
+ *	address space down, never runs under it; without one, the address
+ *	space is gone and nothing of a partially unmapped range is kept
  *
  * Context: &vsvm_gpusvm.lock held.
  */
-static void vsvm_svm_garbage_collector(struct vsvm_vm *vm)
+static void vsvm_svm_garbage_collector(struct vsvm_vm *vm, bool mm_alive)
 {
 	struct vsvm_svm_range *range;
 
@@ -322,7 +387,7 @@ static void vsvm_svm_garbage_collector(struct vsvm_vm *vm)
 		spin_unlock(&vm->gc_lock);
 		if (!range)
 			break;
-		vsvm_svm_range_collect(vm, &range->base);
+		vsvm_svm_range_collect(vm, &range->base, mm_alive);
 	}
 }
 
@@ -333,10 +398,15 @@ static void vsvm_svm_garbage_collector(struct vsvm_vm *vm)
 void vsvm_svm_gc_work(struct work_struct *work)
 {
 	struct vsvm_vm *vm = container_of(work, struct vsvm_vm, gc_work);
+	struct mem_cgroup *old_memcg = set_active_memcg(vm->memcg);
+	bool mm_alive = mmget_not_zero(vm->mm);
 
 	mutex_lock(&vm->gpusvm.lock);
-	vsvm_svm_garbage_collector(vm);
+	vsvm_svm_garbage_collector(vm, mm_alive);
 	mutex_unlock(&vm->gpusvm.lock);
+	if (mm_alive)
+		mmput(vm->mm);
+	set_active_memcg(old_memcg);
 }
 
 /**
@@ -448,7 +518,11 @@ static u64 vsvm_svm_pte_prot(struct vsvm_gpusvm_range *range,
 	return prot;
 }
 
-/* Mark the VRAM allocations the GPU maps as most recently used */
+/*
+ * Mark the VRAM allocations the GPU maps as most recently used, and start
+ * the timeslice of those moved for a VRAM-only atomic once the GPU may
+ * write them
+ */
 static void vsvm_svm_touch_vram(const unsigned long *pfns,
 				unsigned long npages)
 {
@@ -463,6 +537,33 @@ static void vsvm_svm_touch_vram(const unsigned long *pfns,
 			continue;
 		last = page->zone_device_data;
 		vsvm_vram_touch(last);
+		if (pfns[i] & HMM_PFN_WRITE)
+			vsvm_vram_start_timeslice(last);
+	}
+}
+
+/*
+ * Mark every anonymous folio (system or VRAM) the GPU may write through a
+ * new mapping dirty, see "DOC: Dirty tracking".  Notifier lock held for
+ * writing.
+ */
+static void vsvm_svm_dirty_pages(const unsigned long *pfns,
+				 unsigned long npages)
+{
+	struct folio *last = NULL;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct folio *folio;
+
+		if (!(pfns[i] & HMM_PFN_WRITE))
+			continue;
+		folio = page_folio(hmm_pfn_to_page(pfns[i]));
+		if (folio == last)
+			continue;
+		last = folio;
+		if (folio_test_anon(folio))
+			folio_mark_dirty(folio);
 	}
 }
 
@@ -485,13 +586,27 @@ static void vsvm_svm_range_map(struct vsvm_vm *vm,
 			    vsvm_svm_pte_prot(range, pfns[0]));
 		i += vsvm_pte_size_bytes(size) >> PAGE_SHIFT;
 	}
+	if (range->flags.writable)
+		vsvm_svm_dirty_pages(range->pfns, npages);
 	if (range->flags.has_devmem_pages)
 		vsvm_svm_touch_vram(range->pfns, npages);
 }
 
-/* Program the page table for a range: -EAGAIN if its pages went stale */
+/* Is the page at @addr of @range in this device's VRAM?  Pages valid */
+static bool vsvm_svm_page_is_devmem(struct vsvm_gpusvm_range *range, u64 addr)
+{
+	unsigned long i = (addr - vsvm_gpusvm_range_start(range)) >> PAGE_SHIFT;
+
+	return is_device_private_page(hmm_pfn_to_page(range->pfns[i]));
+}
+
+/*
+ * Program the page table for a range: -EAGAIN if its pages went stale.
+ * With @vram_addr set (a VRAM-only atomic at that address), the page there
+ * must be in VRAM: -EXDEV if it is not, its move having failed.
+ */
 static int vsvm_svm_range_bind(struct vsvm_vm *vm,
-			       struct vsvm_gpusvm_range *range)
+			       struct vsvm_gpusvm_range *range, u64 vram_addr)
 {
 	u64 start = vsvm_gpusvm_range_start(range);
 	u64 end = vsvm_gpusvm_range_end(range);
@@ -508,12 +623,14 @@ static int vsvm_svm_range_bind(struct vsvm_vm *vm,
 		return -EAGAIN;
 	}
 	vsvm_svm_range_map(vm, range);
+	ret = vram_addr && !vsvm_svm_page_is_devmem(range, vram_addr) ?
+	      -EXDEV : 0;
 	up_write(&vm->gpusvm.notifier_lock);
 
 	vsvm_stat_add(vm->vdev, VSVM_STAT_US_BIND,
 		      ktime_us_delta(ktime_get(), t0));
 	trace_vsvm_bind(vm->id, start, end, range->flags.writable);
-	return 0;
+	return ret;
 }
 
 static void vsvm_svm_count_fault(struct vsvm_vm *vm,
@@ -545,18 +662,19 @@ static void vsvm_svm_migrate_in(struct vsvm_vm *vm, u64 addr,
 	u64 start = ALIGN_DOWN(addr, attrs->granularity);
 
 	/* No VRAM: the range stays in system memory, that is all. */
-	WRITE_ONCE(vm->migrating_in, true);
+	atomic_inc(&vm->own_migrations);
 	vsvm_migrate_vm_to_vram(vm, addr, start, start + attrs->granularity,
 				&opts, &res);
-	WRITE_ONCE(vm->migrating_in, false);
+	atomic_dec(&vm->own_migrations);
 }
 
 /*
  * Follow the memory attributes at @addr before filling the range: move the
- * granule around it to VRAM if they want it there.
+ * granule around it to VRAM if they want it there.  Sets @need_vram for a
+ * VRAM-only atomic, which cannot be served from system memory.
  */
 static int vsvm_svm_place(struct vsvm_vm *vm, struct vsvm_gpusvm_range *range,
-			  u64 addr, u32 access, bool movable)
+			  u64 addr, u32 access, bool movable, bool *need_vram)
 {
 	struct vsvm_svm_range *srange = to_vsvm_range(range);
 	struct drm_vsvm_mem_attrs attrs;
@@ -565,7 +683,8 @@ static int vsvm_svm_place(struct vsvm_vm *vm, struct vsvm_gpusvm_range *range,
 	vsvm_attrs_get(vm, addr, &attrs);
 	atomic_vram = attrs.atomic_policy == DRM_VSVM_ATOMIC_VRAM_ONLY;
 	srange->atomic_anywhere = !atomic_vram;
-	if (access & DRM_VSVM_ACCESS_ATOMIC && atomic_vram) {
+	*need_vram = access & DRM_VSVM_ACCESS_ATOMIC && atomic_vram;
+	if (*need_vram) {
 		if (!movable)
 			return -EFAULT;
 		vsvm_svm_migrate_in(vm, addr, &attrs, true);
@@ -573,7 +692,7 @@ static int vsvm_svm_place(struct vsvm_vm *vm, struct vsvm_gpusvm_range *range,
 	}
 	if (attrs.preferred_loc == DRM_VSVM_LOC_SYSTEM || !movable)
 		return 0;
-	if (time_before(jiffies, READ_ONCE(srange->backoff_until))) {
+	if (vsvm_svm_backing_off(vm, srange)) {
 		vsvm_stat_inc(vm->vdev, VSVM_STAT_MIGRATE_BACKOFF);
 		return 0;
 	}
@@ -584,6 +703,9 @@ static int vsvm_svm_place(struct vsvm_vm *vm, struct vsvm_gpusvm_range *range,
 /*
  * A GPU write met VRAM pages shared copy-on-write with another process:
  * move them to system memory, where the next hmm_range_fault() breaks COW.
+ * Returns -EAGAIN to fill the range again, -EBUSY if no page would move,
+ * or -ESTALE if the range no longer fits one VMA (mprotect() split it), to
+ * start the fault over.
  */
 static int vsvm_svm_unshare_devmem(struct vsvm_vm *vm,
 				   struct vsvm_gpusvm_range *range)
@@ -592,65 +714,152 @@ static int vsvm_svm_unshare_devmem(struct vsvm_vm *vm,
 	unsigned long end = vsvm_gpusvm_range_end(range);
 	struct vsvm_migrate_result res = {};
 	struct vm_area_struct *vma;
+	int ret = -ESTALE;
 
 	mmap_read_lock(vm->mm);
 	vma = vma_lookup(vm->mm, start);
-	if (vma && vma->vm_end >= end)
+	if (vma && vma->vm_end >= end) {
 		vsvm_migrate_to_sys(&vm->vdev->vram, vma, start, end, NULL,
 				    &res);
+		ret = res.moved ? -EAGAIN : -EBUSY;
+	}
 	mmap_read_unlock(vm->mm);
-	return -EAGAIN;
+	return ret;
 }
 
-/* Find or create the range at @addr and map it; SVM lock held */
-static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
-				 struct vsvm_gpusvm_ctx *ctx)
+/* Must the fault handler give up?  The VM closed or the job's time is up */
+static int vsvm_svm_fault_check(struct vsvm_vm *vm,
+				const struct vsvm_gpusvm_ctx *ctx)
+{
+	if (vsvm_vm_is_closed(vm))
+		return -ECANCELED;
+	if (time_after(jiffies, ctx->timeout))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * Fill a range and bind it, again while invalidations race with it: every
+ * retry checks whether to give up and lets others run.
+ */
+static int vsvm_svm_range_fill(struct vsvm_vm *vm,
+			       struct vsvm_gpusvm_range *range,
+			       struct vsvm_gpusvm_ctx *ctx, u64 vram_addr)
+{
+	unsigned int busy = 0;
+	int ret;
+
+	for (;;) {
+		ret = vsvm_gpusvm_range_get_pages(&vm->gpusvm, range, ctx);
+		if (ret == -EROFS)
+			ret = vsvm_svm_unshare_devmem(vm, range);
+		if (ret == -EBUSY && ++busy < VSVM_SVM_BUSY_TRIES)
+			ret = -EAGAIN;
+		if (!ret)
+			ret = vsvm_svm_range_bind(vm, range, vram_addr);
+		if (ret != -EAGAIN)
+			return ret;
+		ctx->retries++;
+		ret = vsvm_svm_fault_check(vm, ctx);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+}
+
+/* Remove a range a failed fault made, so that failures leave nothing */
+static void vsvm_svm_range_drop_empty(struct vsvm_vm *vm,
+				      struct vsvm_gpusvm_range *range)
+{
+	bool empty;
+
+	down_read(&vm->gpusvm.notifier_lock);
+	empty = !range->flags.has_pages;
+	up_read(&vm->gpusvm.notifier_lock);
+	if (empty)
+		vsvm_svm_range_destroy(vm, range);
+}
+
+/* The range at @addr, made to fit the VMA [vma_start, vma_end) */
+static struct vsvm_gpusvm_range *
+vsvm_svm_range_for_fault(struct vsvm_vm *vm, u64 addr,
+			 unsigned long vma_start, unsigned long vma_end)
+{
+	struct vsvm_gpusvm_range *range;
+
+	range = vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, vma_start,
+						 vma_end);
+	if (IS_ERR(range))
+		return range;
+	if (vsvm_gpusvm_range_start(range) >= vma_start &&
+	    vsvm_gpusvm_range_end(range) <= vma_end)
+		return range;
+	/*
+	 * The VMA was split (mprotect, mremap, ...) since the range was made:
+	 * faulting the whole range could fail on the other part.  Make a new
+	 * range that fits.
+	 */
+	vsvm_svm_range_destroy(vm, range);
+	return vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, vma_start,
+						vma_end);
+}
+
+/*
+ * One attempt at a fault; SVM lock held.  -ESTALE: the VMA changed, start
+ * over; -EXDEV: a VRAM-only atomic's page did not get into VRAM.
+ */
+static int vsvm_svm_fault_once(struct vsvm_vm *vm, u64 addr, u32 access,
+			       struct vsvm_gpusvm_ctx *ctx)
 {
 	struct vsvm_gpusvm_range *range;
 	unsigned long vma_start, vma_end;
-	bool movable;
+	bool movable, need_vram;
 	int ret;
 
-	vsvm_svm_garbage_collector(vm);
+	vsvm_svm_garbage_collector(vm, true);
 	ret = vsvm_svm_check_vma(vm, addr, ctx->write, &vma_start, &vma_end,
 				 &movable);
 	if (ret)
 		return ret;
 
-	range = vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, vma_start,
-						 vma_end);
+	range = vsvm_svm_range_for_fault(vm, addr, vma_start, vma_end);
 	if (IS_ERR(range))
 		return PTR_ERR(range);
-	if (vsvm_gpusvm_range_start(range) < vma_start ||
-	    vsvm_gpusvm_range_end(range) > vma_end) {
-		/*
-		 * The VMA was split (mprotect, mremap, ...) since the range was
-		 * made: faulting the whole range could fail on the other part.
-		 * Make a new range that fits.
-		 */
-		vsvm_svm_range_destroy(vm, range);
-		range = vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr,
-							 vma_start, vma_end);
-		if (IS_ERR(range))
-			return PTR_ERR(range);
-	}
 
-	ret = vsvm_svm_place(vm, range, addr, access, movable);
-	if (ret)
-		return ret;
-	do {
-		ret = vsvm_gpusvm_range_get_pages(&vm->gpusvm, range, ctx);
-		if (ret == -EROFS)
-			ret = vsvm_svm_unshare_devmem(vm, range);
-		if (!ret)
-			ret = vsvm_svm_range_bind(vm, range);
-		if (ret == -EAGAIN)
-			ctx->retries++;
-	} while (ret == -EAGAIN && time_before(jiffies, ctx->timeout));
-
+	ret = vsvm_svm_place(vm, range, addr, access, movable, &need_vram);
+	if (!ret)
+		ret = vsvm_svm_range_fill(vm, range, ctx,
+					  need_vram ? addr : 0);
 	if (!ret)
 		vsvm_svm_count_fault(vm, range, ctx);
-	return ret == -EAGAIN ? -ETIMEDOUT : ret;
+	else if (ret != -EXDEV)
+		vsvm_svm_range_drop_empty(vm, range);
+	return ret;
+}
+
+/*
+ * Find or create the range at @addr and map it; SVM lock held.  A fault
+ * whose VMA changed under it starts over; a VRAM-only atomic whose page
+ * will not move to VRAM (pinned, or VRAM full of what cannot be evicted)
+ * fails with -EFAULT after VSVM_SVM_ATOMIC_TRIES attempts.
+ */
+static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
+				 struct vsvm_gpusvm_ctx *ctx)
+{
+	unsigned int atomic_tries = 0;
+	int ret;
+
+	for (;;) {
+		ret = vsvm_svm_fault_once(vm, addr, access, ctx);
+		if (ret == -EXDEV && ++atomic_tries >= VSVM_SVM_ATOMIC_TRIES)
+			return -EFAULT;
+		if (ret != -ESTALE && ret != -EXDEV)
+			return ret;
+		ret = vsvm_svm_fault_check(vm, ctx);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
 }
 
 /* hmm_range_fault() errors as the job reports them */

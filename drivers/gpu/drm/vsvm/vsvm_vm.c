@@ -3,6 +3,7 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/memcontrol.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -37,31 +38,87 @@
  * mapping, so the notifiers zap the whole mirror and the garbage collector
  * frees its ranges; closing the file, which exit does next, destroys the VM.
  *
- * Destroying a VM (VM_DESTROY or close) marks it closed, which makes its
- * running jobs stop at their next check with -ECANCELED, waits until none is
- * left, and then tears down the SVM state, the page table, and the mm
- * reference.  The VM's memory goes with its last reference.
+ * Destroying a VM (VM_DESTROY, or closing the file) only *closes* it: it
+ * leaves the file's table, so no ioctl can look it up any more, and is
+ * marked closed, under the lock of its job table, so EXEC refuses it new
+ * jobs (-ENOENT, as for any unknown VM) and its running jobs stop at their
+ * next check with -ECANCELED.  Nothing waits for them.  An ioctl that
+ * looked the VM up just before holds a reference and finishes on a VM that
+ * is still whole; work that would start something new on a closed VM
+ * (EXEC, MADVISE, PREFETCH) fails with -ENOENT instead.  The SVM state, the
+ * page table, the attributes, the mm reference and the memory cgroup
+ * reference are torn down by the last reference, which the last job, the
+ * last ioctl or the close itself drops (vsvm_vm_release()).  The VM holds
+ * a reference on its &struct vsvm_file, whose counters its jobs update, so
+ * it may outlive the DRM file; the device's engines outlive both, since
+ * the DRM device is released only after its workqueues have drained.
  */
 
-static void vsvm_vm_free(struct kref *kref)
+/* Drop every failed-job record; no job of the VM is pending any more */
+static void vsvm_vm_free_jobs(struct vsvm_vm *vm)
 {
-	struct vsvm_vm *vm = container_of(kref, struct vsvm_vm, refcount);
 	struct vsvm_job *job;
 	unsigned long seqno;
 
 	xa_for_each(&vm->jobs, seqno, job)
 		kfree(job);
 	xa_destroy(&vm->jobs);
+}
+
+/* The last reference is gone: tear the VM down and free it */
+static void vsvm_vm_release(struct kref *kref)
+{
+	struct vsvm_vm *vm = container_of(kref, struct vsvm_vm, refcount);
+	struct vsvm_device *vdev = vm->vdev;
+
+	mutex_lock(&vdev->vms_lock);
+	list_del(&vm->dev_link);
+	mutex_unlock(&vdev->vms_lock);
+
+	vsvm_svm_fini(vm);
+	vsvm_attrs_fini(vm);
+	vsvm_vm_free_jobs(vm);
+	mutex_destroy(&vm->submit_lock);
+	mem_cgroup_put(vm->memcg);
+	mmdrop(vm->mm);
+	vsvm_file_put(vm->vfile);
 	kfree(vm);
 }
 
 /**
  * vsvm_vm_put() - drop a reference to a VM
  * @vm: the VM
+ *
+ * Context: process context, no vsvm lock held: the last reference tears
+ * the VM down, which removes notifiers and waits for the garbage collector.
  */
 void vsvm_vm_put(struct vsvm_vm *vm)
 {
-	kref_put(&vm->refcount, vsvm_vm_free);
+	might_sleep();
+	kref_put(&vm->refcount, vsvm_vm_release);
+}
+
+/**
+ * vsvm_vm_get() - take another reference to a VM
+ * @vm: the VM, referenced by the caller
+ *
+ * Return: @vm.
+ */
+struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm)
+{
+	kref_get(&vm->refcount);
+	return vm;
+}
+
+/**
+ * vsvm_vm_is_closed() - has the VM been destroyed?
+ * @vm: the VM
+ *
+ * Return: true once VM_DESTROY or close has closed the VM.
+ */
+bool vsvm_vm_is_closed(const struct vsvm_vm *vm)
+{
+	return READ_ONCE(vm->closed);
 }
 
 /**
@@ -127,18 +184,23 @@ static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
 
 	kref_init(&vm->refcount);
 	vm->vdev = vdev;
-	vm->vfile = vfile;
 	vm->pid = task_tgid_nr(current);
 	vm->mm = current->mm;
 	xa_init(&vm->jobs);
+	INIT_LIST_HEAD(&vm->failed);
+	mutex_init(&vm->submit_lock);
 	init_waitqueue_head(&vm->wq);
 	ret = vsvm_svm_init(vm);
 	if (ret) {
+		mutex_destroy(&vm->submit_lock);
 		kfree(vm);
 		return ERR_PTR(ret);
 	}
 	vsvm_attrs_init(vm);
 	mmgrab(vm->mm);
+	vm->memcg = get_mem_cgroup_from_mm(vm->mm);
+	kref_get(&vfile->ref);
+	vm->vfile = vfile;
 
 	mutex_lock(&vdev->vms_lock);
 	list_add_tail(&vm->dev_link, &vdev->vms);
@@ -146,23 +208,15 @@ static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
 	return vm;
 }
 
-/* Stop the VM's jobs and tear down its mirror; the VM is out of its file */
+/* Close a VM that has left its file's table and drop the table's reference */
 static void vsvm_vm_close(struct vsvm_vm *vm)
 {
-	struct vsvm_device *vdev = vm->vdev;
-
-	WRITE_ONCE(vm->closed, true);
-	wait_event(vm->wq, !atomic_read(&vm->active_jobs));
-
-	mutex_lock(&vdev->vms_lock);
-	list_del(&vm->dev_link);
-	mutex_unlock(&vdev->vms_lock);
-
-	vsvm_svm_fini(vm);
-	vsvm_attrs_fini(vm);
-	mmdrop(vm->mm);
-	/* Wake whoever still waits on the VM: its jobs are all over. */
+	xa_lock(&vm->jobs);
+	vm->closed = true;
+	xa_unlock(&vm->jobs);
+	/* WAIT sleepers see the jobs end as they stop. */
 	wake_up_all(&vm->wq);
+	vsvm_vm_put(vm);
 }
 
 /**
@@ -197,7 +251,6 @@ int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		vsvm_vm_close(vm);
-		vsvm_vm_put(vm);
 		goto out_exit;
 	}
 	args->vm_id = vm->id;
@@ -220,10 +273,12 @@ int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
 	struct vsvm_file *vfile = file->driver_priv;
 	struct drm_vsvm_vm_destroy *args = data;
 	struct vsvm_vm *vm;
-	int ret = 0;
+	int ret = 0, idx;
 
 	if (args->pad)
 		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 
 	xa_lock(&vfile->vms);
 	vm = xa_load(&vfile->vms, args->vm_id);
@@ -234,12 +289,10 @@ int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
 	else
 		__xa_erase(&vfile->vms, args->vm_id);
 	xa_unlock(&vfile->vms);
-	if (ret)
-		return ret;
-
-	vsvm_vm_close(vm);
-	vsvm_vm_put(vm);
-	return 0;
+	if (!ret)
+		vsvm_vm_close(vm);
+	drm_dev_exit(idx);
+	return ret;
 }
 
 #define VSVM_RANGE_INFO_BATCH	512
@@ -377,6 +430,7 @@ int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
 	vfile = kzalloc(sizeof(*vfile), GFP_KERNEL_ACCOUNT);
 	if (!vfile)
 		return -ENOMEM;
+	kref_init(&vfile->ref);
 	vfile->vdev = to_vsvm_device(drm);
 	vfile->vram_usage = vsvm_vram_usage_create();
 	if (!vfile->vram_usage) {
@@ -388,10 +442,29 @@ int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
 	return 0;
 }
 
+static void vsvm_file_release(struct kref *ref)
+{
+	struct vsvm_file *vfile = container_of(ref, struct vsvm_file, ref);
+
+	vsvm_vram_usage_put(vfile->vram_usage);
+	kfree(vfile);
+}
+
 /**
- * vsvm_file_postclose() - destroy the VMs of a file being closed
+ * vsvm_file_put() - drop a reference to a file's vsvm state
+ * @vfile: the file's state
+ */
+void vsvm_file_put(struct vsvm_file *vfile)
+{
+	kref_put(&vfile->ref, vsvm_file_release);
+}
+
+/**
+ * vsvm_file_postclose() - close the VMs of a file being closed
  * @drm: the device
  * @file: the file
+ *
+ * Returns without waiting for their jobs, which stop on their own.
  */
 void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file)
 {
@@ -402,11 +475,9 @@ void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file)
 	xa_for_each(&vfile->vms, id, vm) {
 		xa_erase(&vfile->vms, id);
 		vsvm_vm_close(vm);
-		vsvm_vm_put(vm);
 	}
 	xa_destroy(&vfile->vms);
-	vsvm_vram_usage_put(vfile->vram_usage);
-	kfree(vfile);
+	vsvm_file_put(vfile);
 }
 
 /**

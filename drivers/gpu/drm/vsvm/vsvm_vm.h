@@ -51,19 +51,29 @@ struct vsvm_device;
 struct vsvm_engine;
 struct vsvm_file;
 
+struct mem_cgroup;
+
+/* Failed jobs a VM remembers for WAIT; older records are dropped first */
+#define VSVM_VM_MAX_FAILED_JOBS	64
+
 /**
  * struct vsvm_vm - a GPU address space mirroring one process
  *
  * Created by VM_CREATE, bound to the creating process's mm for its whole
  * life.  References are held by the file's VM table (until VM_DESTROY or
- * close), by ioctls that use it, and by its jobs.
+ * close), by every ioctl while it uses the VM, and by its jobs.  Destroying
+ * the VM only closes it; everything is torn down when the last reference
+ * goes (see "DOC: VMs" in vsvm_vm.c).
  */
 struct vsvm_vm {
-	/** @refcount: the VM is freed when it drops to zero */
+	/** @refcount: the VM is torn down and freed when it drops to zero */
 	struct kref refcount;
-	/** @vdev: the device */
+	/** @vdev: the device; constant */
 	struct vsvm_device *vdev;
-	/** @vfile: the file that created the VM; outlives the VM's jobs */
+	/**
+	 * @vfile: the file that created the VM, referenced (its counters and
+	 * VRAM usage outlive the DRM file while jobs still run); constant
+	 */
 	struct vsvm_file *vfile;
 	/** @id: the VM's id in @vfile; constant */
 	u32 id;
@@ -71,6 +81,12 @@ struct vsvm_vm {
 	pid_t pid;
 	/** @mm: the mirrored address space, held with mmgrab(); constant */
 	struct mm_struct *mm;
+	/**
+	 * @memcg: the memory cgroup of @mm at creation, referenced; the
+	 * allocations jobs and the garbage collector make for the VM are
+	 * charged to it.  NULL without memory cgroups.  Constant.
+	 */
+	struct mem_cgroup *memcg;
 	/** @gpusvm: the SVM state (ranges, notifiers, locks) */
 	struct vsvm_gpusvm gpusvm;
 	/**
@@ -89,28 +105,47 @@ struct vsvm_vm {
 	/** @attrs: the memory attributes (MADVISE) */
 	struct vsvm_attrs attrs;
 	/**
-	 * @migrating_in: the fault handler is moving pages of this VM to
-	 * VRAM, so the invalidations it causes are not the CPU taking pages
-	 * back.  Written under @gpusvm.lock, read by the invalidation
-	 * callback with READ_ONCE().
+	 * @own_migrations: migrations the driver itself is making of this
+	 * VM's pages (GPU faults, PREFETCH), so the invalidations they cause
+	 * are not the CPU taking pages back.  Atomic.
 	 */
-	bool migrating_in;
+	atomic_t own_migrations;
+	/**
+	 * @submit_lock: serialises EXEC's choice of a seqno with the store
+	 * of its job into @jobs, which may drop the xarray lock to allocate
+	 */
+	struct mutex submit_lock;
 	/**
 	 * @jobs: jobs that have not completed successfully, by seqno: the
 	 * pending ones and the failed ones, whose error WAIT reports.  The
-	 * xarray's lock protects it, @last_seqno and each job's state.
+	 * xarray's lock protects it, @last_seqno, @closed, @failed,
+	 * @nr_failed, @forgotten_seqno and each job's state.
 	 */
 	struct xarray jobs;
-	/** @last_seqno: seqno of the latest job; under the @jobs lock */
+	/**
+	 * @last_seqno: seqno of the latest job; written under @submit_lock
+	 * and the @jobs lock
+	 */
 	u64 last_seqno;
+	/** @failed: failed jobs, oldest first; under the @jobs lock */
+	struct list_head failed;
+	/** @nr_failed: entries of @failed; under the @jobs lock */
+	u32 nr_failed;
+	/**
+	 * @forgotten_seqno: the newest failed job whose record was dropped
+	 * to keep @failed within VSVM_VM_MAX_FAILED_JOBS; under the @jobs
+	 * lock
+	 */
+	u64 forgotten_seqno;
 	/** @active_jobs: jobs queued or running */
 	atomic_t active_jobs;
-	/**
-	 * @wq: woken when a job ends and after each STORE or ATOMIC, for
-	 * WAIT and for closing
-	 */
+	/** @wq: woken when a job of the VM ends, for WAIT */
 	wait_queue_head_t wq;
-	/** @closed: set once by close; jobs then stop; READ_ONCE() */
+	/**
+	 * @closed: set once by VM_DESTROY or close, under the @jobs lock:
+	 * the VM takes no new job and no new work from ioctls, and its jobs
+	 * stop.  READ_ONCE() elsewhere.
+	 */
 	bool closed;
 	/** @dev_link: link in &vsvm_device.vms, under its lock */
 	struct list_head dev_link;
@@ -178,6 +213,17 @@ struct vsvm_job {
 	unsigned long deadline;
 	/** @state: &enum vsvm_job_state, under the lock of &vsvm_vm.jobs */
 	enum vsvm_job_state state;
+	/**
+	 * @failed_link: link in &vsvm_vm.failed once the job failed; under
+	 * the lock of &vsvm_vm.jobs
+	 */
+	struct list_head failed_link;
+	/**
+	 * @fail_nth: a copy of the submitter's pending /proc fail-nth count,
+	 * which the job's worker runs with, so that fault injection reaches
+	 * the allocations the job makes (CONFIG_FAULT_INJECTION)
+	 */
+	unsigned int fail_nth;
 	/** @error: positive errno of a failed job */
 	u32 error;
 	/** @fault_access: DRM_VSVM_ACCESS_* of the fault that ended it */
@@ -197,6 +243,8 @@ struct vsvm_job {
 
 /* vsvm_vm.c */
 struct vsvm_vm *vsvm_vm_lookup(struct vsvm_file *vfile, u32 id);
+struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm);
+bool vsvm_vm_is_closed(const struct vsvm_vm *vm);
 struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id);
 void vsvm_vm_put(struct vsvm_vm *vm);
 bool vsvm_vm_is_owner(const struct vsvm_vm *vm);
@@ -233,5 +281,6 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data,
 int vsvm_wait_ioctl(struct drm_device *drm, void *data,
 		    struct drm_file *file);
 int vsvm_job_check(struct vsvm_job *job);
+void vsvm_fence_signal(void);
 
 #endif /* _VSVM_VM_H_ */

@@ -181,6 +181,24 @@ void vsvm_vram_touch(struct vsvm_vram_alloc *alloc)
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_touch);
 
 /**
+ * vsvm_vram_start_timeslice() - the GPU maps an allocation: start its slice
+ * @alloc: the allocation
+ *
+ * A move for a VRAM-only GPU atomic keeps the CPU away until the GPU has
+ * mapped the pages, and from then on for the timeslice, however long the
+ * move itself took.  Only the first mapping starts it.
+ *
+ * Context: any.
+ */
+void vsvm_vram_start_timeslice(struct vsvm_vram_alloc *alloc)
+{
+	unsigned long slice = xchg(&alloc->timeslice, 0);
+
+	if (slice)
+		WRITE_ONCE(alloc->timeslice_end, jiffies + slice);
+}
+
+/**
  * vsvm_vram_lru_pick() - take the least recently used allocation off the LRU
  * @vram: the VRAM
  *

@@ -64,6 +64,12 @@ struct vsvm_vram_alloc {
 	/** @granule: bytes that move back to system memory together */
 	unsigned long granule;
 	/**
+	 * @timeslice: for a move made for a VRAM-only GPU atomic, the
+	 * timeslice in jiffies, until the GPU first maps the pages, which
+	 * starts it and clears this; 0 otherwise.  xchg().
+	 */
+	unsigned long timeslice;
+	/**
 	 * @timeslice_end: jiffies before which a CPU fault waits instead of
 	 * taking a page back (VRAM-only atomics).  READ_ONCE()/WRITE_ONCE().
 	 */
@@ -121,6 +127,12 @@ struct vsvm_vram {
 	 * injection from debugfs); atomic
 	 */
 	atomic_t fail_alloc;
+	/**
+	 * @last_move_us: how long the latest move of pages out of this VRAM
+	 * took, in microseconds, for the ping-pong guard.
+	 * READ_ONCE()/WRITE_ONCE().
+	 */
+	unsigned int last_move_us;
 };
 
 int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev,
@@ -133,6 +145,7 @@ struct vsvm_vram_alloc *vsvm_vram_alloc(struct vsvm_vram *vram, u64 size,
 					struct vsvm_vram_usage *usage);
 void vsvm_vram_alloc_put(struct vsvm_vram_alloc *alloc);
 void vsvm_vram_touch(struct vsvm_vram_alloc *alloc);
+void vsvm_vram_start_timeslice(struct vsvm_vram_alloc *alloc);
 struct vsvm_vram_alloc *vsvm_vram_lru_pick(struct vsvm_vram *vram);
 unsigned long vsvm_vram_evict(struct vsvm_vram_alloc *alloc);
 void vsvm_vram_flush(struct vsvm_vram *vram);
