@@ -210,6 +210,14 @@ static const struct file_operations vsvm_fops = {
  * 1.2 - VRAM and migration: DRM_IOCTL_VSVM_MADVISE, _ATTR_QUERY and
  *       _PREFETCH; DRM_VSVM_RANGE_INFO_RESIDENCY; feature bit
  *       DRM_VSVM_FEATURE_VRAM.
+ * 1.3 - Lifetime and progress: VM_DESTROY returns without waiting for the
+ *       VM's jobs; EXEC answers -ENOENT for a VM destroyed under it, and
+ *       EXEC and VM_CREATE answer -EFAULT before doing anything when their
+ *       result cannot be written back; jobs end with ENODEV when the
+ *       device is unplugged; user-fence WAIT sees GPU writes of every VM
+ *       and device at once and CPU writes within 10 ms; WAIT answers
+ *       -ENODATA for a job older than the last 64 failed ones; MADVISE is
+ *       all or nothing; mlock()ed memory stays in system memory.
  */
 static const struct drm_driver vsvm_drm_driver = {
 	.driver_features = DRIVER_RENDER,

@@ -30,7 +30,7 @@ struct workqueue_struct;
 
 /* uAPI version, see the changelog above struct drm_driver in vsvm_drv.c */
 #define VSVM_UAPI_MAJOR		1
-#define VSVM_UAPI_MINOR		2
+#define VSVM_UAPI_MINOR		3
 
 /* Limits of the module parameters, checked by vsvm_config_validate() */
 #define VSVM_MAX_DEVICES	8
