@@ -51,7 +51,12 @@
  * A job runs in a kernel worker, but on behalf of the VM's process: the
  * worker charges everything it allocates for the job (ranges, page arrays,
  * GPU page tables, and the CPU page tables hmm_range_fault() fills in) to
- * the memory cgroup of the VM's mm, with set_active_memcg().  With
+ * the memory cgroup of the VM's mm, with set_active_memcg().  Pages of the
+ * process itself are charged to its cgroup by the core mm in any case.  A
+ * memory policy set on the memory with mbind() applies to the pages the
+ * GPU's faults allocate, since the core mm takes it from the VMA; one set
+ * on the process with set_mempolicy() does not, since the kernel offers no
+ * way to run a worker under another task's policy.  With
  * CONFIG_FAULT_INJECTION, the worker also runs the job with a copy of what
  * was left of the submitter's /proc/<pid>/fail-nth count when EXEC queued
  * it, so that fault injection reaches the allocations a job makes: with
