@@ -866,7 +866,8 @@ struct drm_vsvm_madvise {
  *
  * Errors: -EINVAL for a non-zero @flags or @pad or an @addr beyond the user
  * address space; -ENOENT for an unknown @vm_id; -EPERM from a process other than the
- * VM's creator.
+ * VM's creator; -ENOMEM when the attributes of a span that was partly
+ * unmapped could not be brought up to date.
  */
 struct drm_vsvm_attr_query {
 	/** @vm_id: the VM */

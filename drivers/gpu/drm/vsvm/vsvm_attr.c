@@ -34,6 +34,15 @@
  * vsvm_attrs_sync().  Spans never overlap: advising a span cuts the old
  * spans it overlaps.
  *
+ * Both changes are all or nothing.  MADVISE makes every span it needs (the
+ * new one and what is left of the old spans it cuts), with their notifiers,
+ * before it changes the tree, and fails with -ENOMEM having changed
+ * nothing.  Replacing an unmapped-into span allocates its pieces first; if
+ * that fails the old span stays, holes and all, and is replaced by a later
+ * sync, while MADVISE and ATTR_QUERY fail with -ENOMEM.  A span counts
+ * against DRM_VSVM_MADVISE_MAX_SPANS for each piece holes cut it into, and
+ * pieces beyond the limit fall back to the defaults.
+ *
  * &vsvm_attrs.lock (a mutex) protects the tree; &vsvm_attrs.dirty_lock (a
  * spinlock, taken by the notifier callbacks) protects the queue and the
  * holes.  The lock is taken after &vsvm_gpusvm.lock and before the mmap
@@ -115,6 +124,26 @@ static const struct mmu_interval_notifier_ops vsvm_attr_notifier_ops = {
 };
 
 /*
+ * Make the zeroed @span one over [start, end) and start its notifier.  Once
+ * the mm has interval notifiers, which it has from a VM's first span on,
+ * inserting one allocates nothing.
+ */
+static int vsvm_attr_span_listen(struct vsvm_vm *vm,
+				 struct vsvm_attr_span *span,
+				 unsigned long start, unsigned long end,
+				 const struct drm_vsvm_mem_attrs *attrs)
+{
+	span->vm = vm;
+	span->attrs = *attrs;
+	span->itree.start = start;
+	span->itree.last = end - 1;
+	INIT_LIST_HEAD(&span->dirty_link);
+	return mmu_interval_notifier_insert(&span->notifier, vm->mm, start,
+					    end - start,
+					    &vsvm_attr_notifier_ops);
+}
+
+/*
  * A new span over [start, end) whose notifier already listens, not yet in
  * the tree; attribute lock held
  */
@@ -128,14 +157,7 @@ vsvm_attr_span_create(struct vsvm_vm *vm, unsigned long start,
 	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
 	if (!span)
 		return ERR_PTR(-ENOMEM);
-	span->vm = vm;
-	span->attrs = *attrs;
-	span->itree.start = start;
-	span->itree.last = end - 1;
-	INIT_LIST_HEAD(&span->dirty_link);
-	ret = mmu_interval_notifier_insert(&span->notifier, vm->mm, start,
-					   end - start,
-					   &vsvm_attr_notifier_ops);
+	ret = vsvm_attr_span_listen(vm, span, start, end, attrs);
 	if (ret) {
 		kfree(span);
 		return ERR_PTR(ret);
@@ -161,20 +183,6 @@ static void vsvm_attr_span_link(struct vsvm_vm *vm, struct vsvm_attr_span *span)
 	vm->attrs.count++;
 }
 
-/* Add a span over [start, end); attribute lock held */
-static int vsvm_attr_insert(struct vsvm_vm *vm, unsigned long start,
-			    unsigned long end,
-			    const struct drm_vsvm_mem_attrs *attrs)
-{
-	struct vsvm_attr_span *span;
-
-	span = vsvm_attr_span_create(vm, start, end, attrs);
-	if (IS_ERR(span))
-		return PTR_ERR(span);
-	vsvm_attr_span_link(vm, span);
-	return 0;
-}
-
 /*
  * Take a span out of the tree and stop its notifier; attribute lock held.
  * No callback runs afterwards, so its holes may be read without the dirty
@@ -197,9 +205,59 @@ static void vsvm_attr_remove(struct vsvm_vm *vm, struct vsvm_attr_span *span)
 	kfree(span);
 }
 
+/**
+ * struct vsvm_attr_pool - spans allocated before a span is replaced
+ * @span: the spans, zeroed
+ * @n: how many of @span are left
+ *
+ * Holes cut a span in at most VSVM_ATTR_MAX_HOLES + 1 pieces.  Allocating
+ * them before the old span goes means that a failed allocation leaves the
+ * old span as it was, to be replaced later, instead of losing the
+ * attributes of its still-mapped parts.
+ */
+struct vsvm_attr_pool {
+	struct vsvm_attr_span *span[VSVM_ATTR_MAX_HOLES + 1];
+	unsigned int n;
+};
+
+static void vsvm_attr_pool_drain(struct vsvm_attr_pool *pool)
+{
+	while (pool->n)
+		kfree(pool->span[--pool->n]);
+}
+
+static int vsvm_attr_pool_fill(struct vsvm_attr_pool *pool)
+{
+	for (pool->n = 0; pool->n < ARRAY_SIZE(pool->span); pool->n++) {
+		pool->span[pool->n] = kzalloc(sizeof(*pool->span[0]),
+					      GFP_KERNEL_ACCOUNT);
+		if (!pool->span[pool->n]) {
+			vsvm_attr_pool_drain(pool);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Add a span over [start, end) made of a pooled span */
+static void vsvm_attr_insert_pooled(struct vsvm_vm *vm,
+				    struct vsvm_attr_pool *pool,
+				    unsigned long start, unsigned long end,
+				    const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct vsvm_attr_span *span = pool->span[--pool->n];
+
+	/* The mm has notifiers already: this cannot fail in practice. */
+	if (vsvm_attr_span_listen(vm, span, start, end, attrs)) {
+		kfree(span);
+		return;
+	}
+	vsvm_attr_span_link(vm, span);
+}
+
 /* Re-add the parts of [start, end) outside the holes */
-static void vsvm_attr_reinsert(struct vsvm_vm *vm, unsigned long start,
-			       unsigned long end,
+static void vsvm_attr_reinsert(struct vsvm_vm *vm, struct vsvm_attr_pool *pool,
+			       unsigned long start, unsigned long end,
 			       const struct drm_vsvm_mem_attrs *attrs,
 			       const struct vsvm_attr_hole *holes,
 			       unsigned int nholes)
@@ -211,29 +269,38 @@ static void vsvm_attr_reinsert(struct vsvm_vm *vm, unsigned long start,
 	for (i = 0; i < nholes; i++) {
 		if (holes[i].end <= start || holes[i].start >= end)
 			continue;
-		vsvm_attr_reinsert(vm, start, holes[i].start, attrs,
+		vsvm_attr_reinsert(vm, pool, start, holes[i].start, attrs,
 				   holes + i + 1, nholes - i - 1);
-		vsvm_attr_reinsert(vm, holes[i].end, end, attrs, holes + i + 1,
-				   nholes - i - 1);
+		vsvm_attr_reinsert(vm, pool, holes[i].end, end, attrs,
+				   holes + i + 1, nholes - i - 1);
 		return;
 	}
 	/*
-	 * Failing, or finding the VM at its span limit (holes can cut one
-	 * span in several), leaves the defaults there, which is safe.
+	 * Holes can cut one span in several: a VM at its span limit keeps
+	 * the defaults on the parts beyond it.
 	 */
-	if (vm->attrs.count < DRM_VSVM_MADVISE_MAX_SPANS)
-		vsvm_attr_insert(vm, start, end, attrs);
+	if (vm->attrs.count < DRM_VSVM_MADVISE_MAX_SPANS && pool->n)
+		vsvm_attr_insert_pooled(vm, pool, start, end, attrs);
 }
 
 /* Replace one span that an unmap hit by its still-mapped parts */
-static void vsvm_attr_sync_one(struct vsvm_vm *vm,
-			       struct vsvm_attr_span *span)
+static int vsvm_attr_sync_one(struct vsvm_vm *vm,
+			      struct vsvm_attr_span *span)
 {
+	struct vsvm_attr_pool pool;
+	int ret;
+
+	ret = vsvm_attr_pool_fill(&pool);
+	if (ret)
+		return ret;
 	vsvm_attr_detach(vm, span);
 	if (!span->overflow)
-		vsvm_attr_reinsert(vm, span->itree.start, span->itree.last + 1,
-				   &span->attrs, span->holes, span->nholes);
+		vsvm_attr_reinsert(vm, &pool, span->itree.start,
+				   span->itree.last + 1, &span->attrs,
+				   span->holes, span->nholes);
 	kfree(span);
+	vsvm_attr_pool_drain(&pool);
+	return 0;
 }
 
 /**
@@ -241,10 +308,13 @@ static void vsvm_attr_sync_one(struct vsvm_vm *vm,
  * @vm: the VM
  *
  * Context: &vsvm_attrs.lock held, not the mmap lock.
+ * Return: 0, or -ENOMEM with the spans not yet replaced left as they were
+ * (their attributes still apply, holes included, until a later sync).
  */
-static void vsvm_attrs_sync(struct vsvm_vm *vm)
+static int vsvm_attrs_sync(struct vsvm_vm *vm)
 {
 	struct vsvm_attr_span *span;
+	int ret;
 
 	lockdep_assert_held(&vm->attrs.lock);
 	for (;;) {
@@ -254,8 +324,10 @@ static void vsvm_attrs_sync(struct vsvm_vm *vm)
 						dirty_link);
 		spin_unlock(&vm->attrs.dirty_lock);
 		if (!span)
-			break;
-		vsvm_attr_sync_one(vm, span);
+			return 0;
+		ret = vsvm_attr_sync_one(vm, span);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -480,6 +552,20 @@ static int vsvm_attr_advise(struct vsvm_vm *vm, unsigned long start,
 	return ret;
 }
 
+/* MADVISE itself, on a VM whose spans are in sync; attribute lock held */
+static int vsvm_madvise_locked(struct vsvm_vm *vm,
+			       const struct drm_vsvm_madvise *args)
+{
+	if (vsvm_vm_is_closed(vm))
+		return -ENOENT;
+	if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT) {
+		vm->attrs.defaults = args->attrs;
+		return 0;
+	}
+	return vsvm_attr_advise(vm, args->start, args->start + args->size,
+				&args->attrs);
+}
+
 /**
  * vsvm_madvise_ioctl() - DRM_IOCTL_VSVM_MADVISE
  * @drm: the device
@@ -507,14 +593,9 @@ int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 	}
 
 	mutex_lock(&vm->attrs.lock);
-	vsvm_attrs_sync(vm);
-	if (vsvm_vm_is_closed(vm))
-		ret = -ENOENT;
-	else if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT)
-		vm->attrs.defaults = args->attrs;
-	else
-		ret = vsvm_attr_advise(vm, args->start,
-				       args->start + args->size, &args->attrs);
+	ret = vsvm_attrs_sync(vm);
+	if (!ret)
+		ret = vsvm_madvise_locked(vm, args);
 	mutex_unlock(&vm->attrs.lock);
 	vsvm_vm_put(vm);
 out_exit:
@@ -539,6 +620,27 @@ static void vsvm_attr_gap(struct vsvm_vm *vm, unsigned long addr,
 	}
 }
 
+/* ATTR_QUERY itself, on a VM whose spans are in sync; attribute lock held */
+static void vsvm_attr_query_locked(struct vsvm_vm *vm,
+				   struct drm_vsvm_attr_query *args)
+{
+	struct vsvm_attr_span *span;
+	unsigned long start, end;
+
+	span = vsvm_attr_first(vm, args->addr, args->addr);
+	if (span) {
+		args->attrs = span->attrs;
+		start = span->itree.start;
+		end = span->itree.last + 1;
+	} else {
+		args->attrs = vm->attrs.defaults;
+		vsvm_attr_gap(vm, args->addr, &start, &end);
+	}
+	args->advised = !!span;
+	args->start = start;
+	args->size = end - start;
+}
+
 /**
  * vsvm_attr_query_ioctl() - DRM_IOCTL_VSVM_ATTR_QUERY
  * @drm: the device
@@ -551,8 +653,6 @@ int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
 			  struct drm_file *file)
 {
 	struct drm_vsvm_attr_query *args = data;
-	struct vsvm_attr_span *span;
-	unsigned long start, end;
 	struct vsvm_vm *vm;
 	int ret = 0, idx;
 
@@ -567,22 +667,11 @@ int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
 	}
 
 	mutex_lock(&vm->attrs.lock);
-	vsvm_attrs_sync(vm);
-	span = vsvm_attr_first(vm, args->addr, args->addr);
-	if (span) {
-		args->attrs = span->attrs;
-		start = span->itree.start;
-		end = span->itree.last + 1;
-	} else {
-		args->attrs = vm->attrs.defaults;
-		vsvm_attr_gap(vm, args->addr, &start, &end);
-	}
-	args->advised = !!span;
+	ret = vsvm_attrs_sync(vm);
+	if (!ret)
+		vsvm_attr_query_locked(vm, args);
 	mutex_unlock(&vm->attrs.lock);
 	vsvm_vm_put(vm);
-
-	args->start = start;
-	args->size = end - start;
 out_exit:
 	drm_dev_exit(idx);
 	return ret;
