@@ -981,6 +981,17 @@ static bool exec_check(void *arg, int ret, bool injected)
 	if (!ret) {
 		ok &= expect(d->exec.seqno == 1, "first job has seqno %llu\n",
 			     (unsigned long long)d->exec.seqno);
+		/*
+		 * The job runs with what EXEC left of the fail-nth count: it
+		 * may fail, cleanly, with ENOMEM and without its fence.
+		 */
+		if (!wait_job(d->vm, d->exec.seqno, &wait) &&
+		    wait.status == DRM_VSVM_WAIT_STATUS_GPU_ERROR)
+			return expect(wait.error == ENOMEM &&
+				      *tool_fence(FENCE_TEST) != EXEC_FENCE,
+				      "job failed with %s, fence %#llx\n",
+				      errno_name(wait.error),
+				      (unsigned long long)*tool_fence(FENCE_TEST));
 		ok &= expect_job_done(d->vm, d->exec.seqno, "job");
 		ok &= expect(*tool_counter() == 1 &&
 			     *tool_fence(FENCE_TEST) == EXEC_FENCE,
