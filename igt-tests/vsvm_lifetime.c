@@ -1,0 +1,1477 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright (c) 2026 The vsvm authors
+ */
+
+/**
+ * TEST: vsvm lifetime
+ * Category: Software emulated GPU
+ * Description: What outlives what: a VM destroyed while other threads'
+ *		ioctls use it, jobs and VRAM under an unbind of the device,
+ *		the sequence numbers of concurrent EXECs, ioctls whose result
+ *		cannot be copied back to userspace, and VM teardown under jobs
+ *		that are stuck servicing a GPU fault.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "igt_kmod.h"
+#include "vsvm_igt.h"
+
+IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unbind with jobs running, unique seqnos, copy-out failures, teardown of stuck jobs.");
+
+#define SZ_4K		0x1000ul
+#define SZ_64K		0x10000ul
+#define SZ_1M		0x100000ul
+#define SZ_2M		0x200000ul
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __stringify(x)	#x
+#define stringify(x)	__stringify(x)
+#define NSEC_PER_MSEC	1000000ll
+#define NSEC_PER_SEC	1000000000ll
+
+/* A value no batch of this test writes but the ones that must never run */
+#define MARKER		0x3a3a5c5c7e7e9191ull
+/* An opcode no version of the uAPI defines: the job fails at once */
+#define BAD_OPCODE	0x7fu
+
+#define VSVM_PLATFORM_DRIVER	"/sys/bus/platform/drivers/vsvm"
+#define VSVM_PLATFORM_DEVICE	"vsvm.0"
+#define VSVM_VMS		VSVM_IGT_DEBUGFS "0/vsvm_vms"
+
+/* How long a thread of a race may take before it gives up */
+#define RACE_TIMEOUT_NS		(20 * NSEC_PER_SEC)
+/* What each race subtest may spend on its iterations */
+#define RACE_BUDGET_NS		(25 * NSEC_PER_SEC)
+/* Jobs that are expected to end: longer than the job timeout */
+#define IDLE_TIMEOUT_MS		VSVM_WAIT_TIMEOUT_MS
+
+/* ------------------------------------------------------------------ */
+/* Helpers that threads may call: no assertion in them                 */
+/* ------------------------------------------------------------------ */
+
+static int64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void spin_ns(int64_t ns)
+{
+	int64_t end = clock_ns() + ns;
+
+	while (clock_ns() < end)
+		;
+}
+
+static void sleep_ns(int64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = ns / NSEC_PER_SEC,
+		.tv_nsec = ns % NSEC_PER_SEC,
+	};
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+static double secs(int64_t ns)
+{
+	return ns / 1e9;
+}
+
+static int load_int(const int *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static uint64_t load_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_int(int *p, int value)
+{
+	__atomic_store_n(p, value, __ATOMIC_RELEASE);
+}
+
+static unsigned int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
+/* Runs the calling thread on @cpu only (modulo the CPUs there are). */
+static void pin_self(unsigned int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % online_cpus(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A small deterministic generator: runs are reproducible. */
+static uint32_t prng(uint32_t *state)
+{
+	uint32_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
+
+/* Writes @value to a sysfs, debugfs or procfs file; 0 or -errno. */
+static int write_file(const char *path, const char *value)
+{
+	ssize_t len = strlen(value), ret;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, value, len);
+	if (ret != len)
+		ret = ret < 0 ? -errno : -EIO;
+	else
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* The first line of a file, newline stripped; 0 or -errno. */
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* What the fixtures undo                                               */
+/* ------------------------------------------------------------------ */
+
+/* Device files the subtests opened: closed by the fixture if left open */
+static int open_fds[16];
+static unsigned int num_open_fds;
+
+static int dev_open(void)
+{
+	int fd = vsvm_igt_open(0);
+
+	igt_assert_lt(num_open_fds, (int)ARRAY_SIZE(open_fds));
+	open_fds[num_open_fds++] = fd;
+	return fd;
+}
+
+/* Forgets @fd, which someone else closed. */
+static void dev_forget(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < num_open_fds; i++) {
+		if (open_fds[i] != fd)
+			continue;
+		open_fds[i] = open_fds[--num_open_fds];
+		return;
+	}
+}
+
+static void dev_close(int fd)
+{
+	dev_forget(fd);
+	close(fd);
+}
+
+static void dev_close_all(void)
+{
+	while (num_open_fds)
+		close(open_fds[--num_open_fds]);
+}
+
+static struct {
+	/* the module was reloaded or its device unbound */
+	bool module_changed;
+	/* an unbind that never returned: the device cannot be restored */
+	bool unbind_stuck;
+	/* a child of destroy-during-long-job still alive */
+	pid_t child;
+} state = { .child = -1 };
+
+/* A device file and a VM whose memory stays in system memory */
+struct gpu {
+	int fd;
+	uint32_t vm;
+	unsigned int engines;
+};
+
+static struct gpu gpu_open(void)
+{
+	struct gpu g;
+
+	g.fd = dev_open();
+	g.engines = vsvm_require_svm(g.fd);
+	g.vm = vsvm_vm_create(g.fd);
+	vsvm_vm_prefer_system(g.fd, g.vm);
+	return g;
+}
+
+static void gpu_close(struct gpu *g)
+{
+	struct drm_vsvm_vm_destroy destroy = { .vm_id = g->vm };
+
+	if (g->fd < 0)
+		return;
+	if (g->vm)
+		__vsvm_vm_destroy(g->fd, &destroy);
+	dev_close(g->fd);
+	g->fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Jobs submitted to device 0 and not ended yet */
+static int64_t jobs_in_flight(void)
+{
+	uint64_t submitted = vsvm_counter("jobs_submitted");
+	uint64_t completed = vsvm_counter("jobs_completed");
+	uint64_t failed = vsvm_counter("jobs_failed");
+
+	return (int64_t)(submitted - completed - failed);
+}
+
+/* Waits (bounded) until every job of device 0 has ended. */
+static int64_t wait_jobs_idle(unsigned int timeout_ms)
+{
+	int64_t deadline = vsvm_deadline_ns(timeout_ms);
+	int64_t left;
+
+	while ((left = jobs_in_flight()) && vsvm_now_ns() < deadline)
+		usleep(10000);
+	return left;
+}
+
+static void assert_jobs_idle(void)
+{
+	int64_t left = wait_jobs_idle(IDLE_TIMEOUT_MS);
+
+	igt_assert_f(!left,
+		     "%lld jobs still not ended after %u ms: jobs_submitted %llu, jobs_completed %llu, jobs_failed %llu\n",
+		     (long long)left, IDLE_TIMEOUT_MS,
+		     (unsigned long long)vsvm_counter("jobs_submitted"),
+		     (unsigned long long)vsvm_counter("jobs_completed"),
+		     (unsigned long long)vsvm_counter("jobs_failed"));
+}
+
+/* Whether job @seqno has not ended yet: a wait that only checks */
+static bool job_running(int fd, uint32_t vm, uint64_t seqno)
+{
+	struct drm_vsvm_wait wait;
+
+	return __vsvm_wait_job(fd, vm, seqno, 0, &wait) == -ETIME;
+}
+
+/* ------------------------------------------------------------------ */
+/* destroy-vs-*: a VM destroyed while another thread's ioctls use it    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One round of a race: a user thread issues ioctls on the VM, a destroyer
+ * thread destroys it (and/or closes the file) once the user has started.
+ * Both record what they got; the main thread judges after joining them.
+ */
+struct race {
+	int fd;
+	uint32_t vm;
+	/* CPUs of the two threads */
+	unsigned int user_cpu;
+	unsigned int destroyer_cpu;
+	/* user: spin before the first ioctl; destroyer: sleep before its own */
+	int64_t user_delay_ns;
+	int64_t destroyer_delay_ns;
+	/* what the destroyer does */
+	bool destroy;
+	bool close_fd;
+	/* the user's ioctl loop, and what it works on */
+	void *(*user)(void *race);
+	void *data;
+
+	int started;
+	int64_t deadline;
+
+	/* results */
+	int user_ret;
+	unsigned long user_calls;
+	uint64_t seqno;
+	int destroy_ret;
+	int close_ret;
+	int64_t destroy_ns;
+};
+
+static void race_user_start(struct race *r)
+{
+	pin_self(r->user_cpu);
+	store_int(&r->started, 1);
+	if (r->user_delay_ns)
+		spin_ns(r->user_delay_ns);
+}
+
+static bool race_user_timed_out(const struct race *r)
+{
+	return clock_ns() > r->deadline;
+}
+
+static void *race_destroyer(void *arg)
+{
+	struct race *r = arg;
+	struct drm_vsvm_vm_destroy destroy = { .vm_id = r->vm };
+	int64_t t0;
+
+	pin_self(r->destroyer_cpu);
+	while (!load_int(&r->started) && !race_user_timed_out(r))
+		sched_yield();
+	if (r->destroyer_delay_ns)
+		sleep_ns(r->destroyer_delay_ns);
+	t0 = clock_ns();
+	if (r->destroy)
+		r->destroy_ret = __vsvm_vm_destroy(r->fd, &destroy);
+	r->destroy_ns = clock_ns() - t0;
+	if (r->close_fd)
+		r->close_ret = close(r->fd) ? -errno : 0;
+	return NULL;
+}
+
+static void race_run(struct race *r)
+{
+	pthread_t user, destroyer;
+
+	r->started = 0;
+	r->deadline = clock_ns() + RACE_TIMEOUT_NS;
+	r->user_ret = 0;
+	r->user_calls = 0;
+	r->seqno = 0;
+	r->destroy_ret = 0;
+	r->close_ret = 0;
+	igt_assert_eq(pthread_create(&destroyer, NULL, race_destroyer, r), 0);
+	igt_assert_eq(pthread_create(&user, NULL, r->user, r), 0);
+	igt_assert_eq(pthread_join(user, NULL), 0);
+	igt_assert_eq(pthread_join(destroyer, NULL), 0);
+	if (r->close_fd)
+		dev_forget(r->fd);
+}
+
+/*
+ * Spreads the rounds over the ways the two threads can meet: on one CPU
+ * (the destroyer's wakeup preempts the user) or on two, with the
+ * destroyer's start moved around the user's ioctl.
+ */
+static void race_vary(struct race *r, unsigned int round, uint32_t *seed,
+		      int64_t user_spread_ns, int64_t destroyer_spread_ns)
+{
+	r->user_cpu = 0;
+	r->destroyer_cpu = round & 1;
+	r->user_delay_ns = user_spread_ns ?
+			   prng(seed) % user_spread_ns : 0;
+	r->destroyer_delay_ns = destroyer_spread_ns ?
+				prng(seed) % destroyer_spread_ns : 0;
+}
+
+static bool race_budget_left(int64_t start, unsigned int round,
+			     unsigned int max_rounds)
+{
+	return round < max_rounds && clock_ns() - start < RACE_BUDGET_NS;
+}
+
+/* ---- PREFETCH ------------------------------------------------------ */
+
+#define PF_SIZE		(16 * SZ_1M)
+#define PF_ROUNDS	40
+
+static void *prefetch_user(void *arg)
+{
+	struct race *r = arg;
+	const struct drm_vsvm_prefetch *args = r->data;
+	struct drm_vsvm_prefetch prefetch;
+	int ret;
+
+	race_user_start(r);
+	do {
+		prefetch = *args;
+		prefetch.vm_id = r->vm;
+		ret = __vsvm_prefetch(r->fd, &prefetch);
+		if (!ret)
+			r->user_calls++;
+	} while (!ret && !race_user_timed_out(r));
+	r->user_ret = ret;
+	return NULL;
+}
+
+static void test_destroy_vs_prefetch(void)
+{
+	const struct drm_vsvm_mem_attrs page_granules = {
+		.preferred_loc = DRM_VSVM_LOC_SYSTEM,
+		.granularity = DRM_VSVM_PAGE_SIZE_4K,
+	};
+	uint8_t *mem = vsvm_map_isolated_anon(PF_SIZE, SZ_2M);
+	struct drm_vsvm_prefetch prefetch = {
+		.start = to_user_pointer(mem),
+		.size = PF_SIZE,
+		.region = DRM_VSVM_REGION_SYSTEM,
+	};
+	struct gpu g = gpu_open();
+	struct race r = {
+		.fd = g.fd,
+		.user = prefetch_user,
+		.data = &prefetch,
+		.destroy = true,
+	};
+	uint32_t seed = 0x9f3e0001;
+	unsigned long calls = 0;
+	unsigned int round;
+	int64_t start;
+
+	vsvm_require_vram(g.fd);
+	/*
+	 * With 4 KiB granules PREFETCH looks up the attributes, under their
+	 * lock, once for every page: thousands of times per call.
+	 */
+	memset(mem, 0x9f, PF_SIZE);
+	start = clock_ns();
+	for (round = 0; race_budget_left(start, round, PF_ROUNDS); round++) {
+		r.vm = vsvm_vm_create(g.fd);
+		vsvm_vm_default_attrs(g.fd, r.vm, &page_granules);
+		race_vary(&r, round, &seed, 0, 200 * NSEC_PER_MSEC);
+		race_run(&r);
+
+		igt_assert_eq(r.destroy_ret, 0);
+		igt_assert_f(r.user_ret == -ENOENT,
+			     "round %u: PREFETCH racing VM_DESTROY returned %d (%s) after %lu calls\n",
+			     round, r.user_ret, strerror(-r.user_ret),
+			     r.user_calls);
+		calls += r.user_calls;
+	}
+	igt_info("%u rounds, %lu PREFETCH calls completed before VM_DESTROY\n",
+		 round, calls);
+
+	/* The memory is intact and in system memory */
+	vsvm_assert_bytes(mem, PF_SIZE, 0x9f);
+	gpu_close(&g);
+	munmap(mem, PF_SIZE);
+}
+
+/* ---- MADVISE and ATTR_QUERY, then munmap --------------------------- */
+
+#define MA_SIZE		(16 * SZ_4K)
+#define MA_ROUNDS	400
+
+static void *madvise_user(void *arg)
+{
+	struct race *r = arg;
+	uint8_t *span = r->data;
+	struct drm_vsvm_madvise madvise = {
+		.vm_id = r->vm,
+		.start = to_user_pointer(span),
+		.size = MA_SIZE,
+	};
+	struct drm_vsvm_attr_query query = {
+		.vm_id = r->vm,
+		.addr = to_user_pointer(span),
+	};
+	struct drm_vsvm_attr_query q;
+	unsigned int i = 0;
+	int ret;
+
+	race_user_start(r);
+	do {
+		/* Every call replaces the span, with its notifier */
+		madvise.attrs.preferred_loc = i & 1 ? DRM_VSVM_LOC_VRAM :
+					      DRM_VSVM_LOC_SYSTEM;
+		madvise.attrs.granularity = i & 2 ? DRM_VSVM_PAGE_SIZE_4K :
+					    DRM_VSVM_PAGE_SIZE_64K;
+		ret = __vsvm_madvise(r->fd, &madvise);
+		if (!ret) {
+			q = query;
+			ret = __vsvm_attr_query(r->fd, &q);
+		}
+		if (!ret)
+			r->user_calls++;
+		i++;
+	} while (!ret && !race_user_timed_out(r));
+	r->user_ret = ret;
+	return NULL;
+}
+
+static void test_destroy_vs_madvise_munmap(void)
+{
+	struct gpu g = gpu_open();
+	struct race r = {
+		.fd = g.fd,
+		.user = madvise_user,
+		.destroy = true,
+	};
+	uint32_t seed = 0x3ad70001;
+	unsigned long calls = 0;
+	unsigned int round;
+	int64_t start;
+	uint8_t *span;
+
+	vsvm_require_vram(g.fd);
+	start = clock_ns();
+	for (round = 0; race_budget_left(start, round, MA_ROUNDS); round++) {
+		span = vsvm_map_anon(MA_SIZE);
+		r.vm = vsvm_vm_create(g.fd);
+		r.data = span;
+		race_vary(&r, round, &seed, 0, 2 * NSEC_PER_MSEC);
+		race_run(&r);
+
+		/*
+		 * The VM is gone: unmapping the advised span must not find
+		 * anything of it, such as a span notifier it left behind.
+		 */
+		igt_assert_eq(munmap(span, MA_SIZE), 0);
+		igt_assert_eq(r.destroy_ret, 0);
+		igt_assert_f(r.user_ret == -ENOENT,
+			     "round %u: MADVISE/ATTR_QUERY racing VM_DESTROY returned %d (%s) after %lu calls\n",
+			     round, r.user_ret, strerror(-r.user_ret),
+			     r.user_calls);
+		calls += r.user_calls;
+	}
+	igt_info("%u rounds, %lu MADVISE + ATTR_QUERY pairs before VM_DESTROY\n",
+		 round, calls);
+	gpu_close(&g);
+}
+
+/* ---- EXEC ---------------------------------------------------------- */
+
+#define EX_ROUNDS		300
+/* The blocker: FILLs that keep engine 0 busy for a while */
+#define BLOCKER_SIZE		(16 * SZ_1M)
+#define BLOCKER_FILLS		16
+
+/*
+ * A job of another file that keeps engine 0 busy, so that the jobs queued
+ * behind it run long after their EXEC returned: after their VM was
+ * destroyed and their file closed, if the kernel let them be queued then.
+ */
+struct blocker {
+	struct gpu gpu;
+	uint8_t *mem;
+	uint64_t *cmds;
+	struct vsvm_batch batch;
+	uint64_t seqno;
+	unsigned int jobs;
+};
+
+static void blocker_init(struct blocker *b)
+{
+	unsigned int i;
+
+	b->gpu = gpu_open();
+	b->mem = vsvm_map_isolated_anon(BLOCKER_SIZE, SZ_2M);
+	memset(b->mem, 0, BLOCKER_SIZE);
+	b->cmds = vsvm_map_anon(SZ_4K);
+	vsvm_batch_init(&b->batch, b->cmds, SZ_4K);
+	for (i = 0; i < BLOCKER_FILLS; i++)
+		vsvm_batch_fill(&b->batch, to_user_pointer(b->mem),
+				BLOCKER_SIZE, 0xb10c0000 | i);
+	b->seqno = 0;
+	b->jobs = 0;
+}
+
+static bool blocker_running(const struct blocker *b)
+{
+	return b->seqno && job_running(b->gpu.fd, b->gpu.vm, b->seqno);
+}
+
+/* Makes sure a blocker job is queued or running on engine 0. */
+static void blocker_ensure(struct blocker *b)
+{
+	if (blocker_running(b))
+		return;
+	b->seqno = vsvm_exec(b->gpu.fd, b->gpu.vm, 0, &b->batch);
+	b->jobs++;
+}
+
+static void blocker_fini(struct blocker *b)
+{
+	struct drm_vsvm_wait wait;
+
+	if (b->seqno)
+		__vsvm_wait_job(b->gpu.fd, b->gpu.vm, b->seqno,
+				vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), &wait);
+	gpu_close(&b->gpu);
+	munmap(b->cmds, SZ_4K);
+	munmap(b->mem, BLOCKER_SIZE);
+}
+
+static void *exec_user(void *arg)
+{
+	struct race *r = arg;
+	const struct vsvm_batch *batch = r->data;
+	struct drm_vsvm_exec exec = {
+		.vm_id = r->vm,
+		.engine = 0,
+		.batch_addr = to_user_pointer(batch->buf),
+		.batch_size = batch->size,
+	};
+
+	race_user_start(r);
+	r->user_ret = __vsvm_exec(r->fd, &exec);
+	if (!r->user_ret) {
+		r->seqno = exec.seqno;
+		r->user_calls++;
+	}
+	return NULL;
+}
+
+static const char *exec_round_name(const struct race *r)
+{
+	if (r->destroy && r->close_fd)
+		return "VM_DESTROY + close()";
+	return r->destroy ? "VM_DESTROY" : "close()";
+}
+
+static void test_destroy_vs_exec(void)
+{
+	uint64_t *cmds = vsvm_map_anon(SZ_4K);
+	struct race r = { .user = exec_user };
+	unsigned int round, queued = 0, refused = 0, unwaited = 0;
+	struct vsvm_batch batch;
+	uint32_t seed = 0xe8ec0001;
+	struct blocker blocker;
+	struct gpu g;
+	int64_t start;
+
+	vsvm_batch_init(&batch, cmds, SZ_4K);
+	vsvm_batch_nop(&batch);
+	r.data = &batch;
+	blocker_init(&blocker);
+
+	start = clock_ns();
+	for (round = 0; race_budget_left(start, round, EX_ROUNDS); round++) {
+		blocker_ensure(&blocker);
+		g = gpu_open();
+		r.fd = g.fd;
+		r.vm = g.vm;
+		/*
+		 * Rounds of three kinds: VM_DESTROY (the file is closed
+		 * after the round), VM_DESTROY then close(), close() alone.
+		 */
+		r.destroy = round % 3 != 2;
+		r.close_fd = round % 3 != 0;
+		race_vary(&r, round, &seed, 200000, 400000);
+		race_run(&r);
+		if (r.close_fd)
+			g.fd = -1;
+		else
+			gpu_close(&g);
+
+		igt_assert_f(r.destroy_ret == 0 && r.close_ret == 0,
+			     "round %u: %s racing EXEC: VM_DESTROY %d, close() %d\n",
+			     round, exec_round_name(&r), r.destroy_ret,
+			     r.close_ret);
+		igt_assert_f(r.user_ret == 0 || r.user_ret == -ENOENT ||
+			     (r.close_fd && r.user_ret == -EBADF),
+			     "round %u: EXEC racing %s returned %d (%s)\n",
+			     round, exec_round_name(&r), r.user_ret,
+			     strerror(-r.user_ret));
+		if (r.user_ret) {
+			refused++;
+			continue;
+		}
+		queued++;
+		/*
+		 * The job is queued behind the blocker: if its VM went
+		 * without waiting for it, it runs on a closed VM.
+		 */
+		unwaited += blocker_running(&blocker);
+	}
+	igt_info("%u rounds: %u EXECs queued a job, %u refused; %u jobs left queued behind the blocker after their VM went; %u blocker jobs\n",
+		 round, queued, refused, unwaited, blocker.jobs);
+
+	/* Every job that EXEC accepted ends */
+	blocker_fini(&blocker);
+	assert_jobs_idle();
+	munmap(cmds, SZ_4K);
+}
+
+/* ------------------------------------------------------------------ */
+/* unbind-during-jobs                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A small VRAM, so that the unbind's evictions are over long before the
+ * job could end by itself: what the job and PREFETCH do after that is
+ * done without VRAM.
+ */
+#define UB_VRAM_MB		16
+#define UB_BUF_SIZE		SZ_1M
+#define UB_KEEP_SIZE		SZ_1M
+#define UB_PING_SIZE		(2 * SZ_1M)
+/* COPYs of UB_BUF_SIZE: far more than a job can do before its timeout */
+#define UB_COPIES		20000
+#define UB_UNBIND_TIMEOUT_MS	60000
+#define UB_SETTLE_TIMEOUT_MS	5000
+
+/* PREFETCH of a buffer to VRAM and back, page by page, until one fails */
+struct pinger {
+	int fd;
+	uint32_t vm;
+	uint8_t *buf;
+	int stop;
+	unsigned long moves;
+	int ret;
+	int done;
+};
+
+static bool device_bound(void)
+{
+	return access(VSVM_PLATFORM_DRIVER "/" VSVM_PLATFORM_DEVICE,
+		      F_OK) == 0;
+}
+
+/* Waits (bounded) until *@flag is set. */
+static bool wait_flag(const int *flag, unsigned int timeout_ms)
+{
+	int64_t deadline = vsvm_deadline_ns(timeout_ms);
+
+	while (!load_int(flag) && vsvm_now_ns() < deadline)
+		usleep(1000);
+	return load_int(flag);
+}
+
+/* ------------------------------------------------------------------ */
+/* exec-seqno-unique                                                    */
+/* ------------------------------------------------------------------ */
+
+#define FAILSLAB		"/sys/kernel/debug/failslab/"
+#define SLAB_XA_NODE_FAILSLAB	"/sys/kernel/slab/radix_tree_node/failslab"
+
+#define SEQ_THREADS		2
+#define SEQ_JOBS		8000	/* per thread */
+#define SEQ_BUDGET_NS		(30 * NSEC_PER_SEC)
+
+/*
+ * Fault injection for the xarray's node allocations of the test's own
+ * threads: with every non-sleeping allocation failing, xarray drops its
+ * lock to allocate with GFP_KERNEL.  Set in this order, restored in the
+ * reverse one, so that injection is armed only once it is filtered.
+ */
+static const struct {
+	const char *path;
+	const char *value;
+} failslab_knobs[] = {
+	{ FAILSLAB "task-filter", "Y" },
+	{ FAILSLAB "cache-filter", "Y" },
+	{ FAILSLAB "ignore-gfp-wait", "Y" },
+	{ SLAB_XA_NODE_FAILSLAB, "1" },
+	{ FAILSLAB "verbose", "0" },
+	{ FAILSLAB "space", "0" },
+	{ FAILSLAB "times", "-1" },
+	{ FAILSLAB "interval", "1" },
+	{ FAILSLAB "probability", "100" },
+};
+
+static struct {
+	char values[ARRAY_SIZE(failslab_knobs)][32];
+	unsigned int saved;
+} failslab_saved;
+
+static void failslab_restore(void)
+{
+	while (failslab_saved.saved) {
+		unsigned int i = --failslab_saved.saved;
+
+		write_file(failslab_knobs[i].path, failslab_saved.values[i]);
+	}
+}
+
+static void failslab_arm(void)
+{
+	unsigned int i;
+
+	igt_require_f(access(FAILSLAB "probability", W_OK) == 0 &&
+		      access(SLAB_XA_NODE_FAILSLAB, W_OK) == 0,
+		      "no failslab, or no radix_tree_node cache to filter on\n");
+	for (i = 0; i < ARRAY_SIZE(failslab_knobs); i++) {
+		igt_assert_eq(read_file(failslab_knobs[i].path,
+					failslab_saved.values[i],
+					sizeof(failslab_saved.values[i])), 0);
+		failslab_saved.saved = i + 1;
+		igt_assert_f(!write_file(failslab_knobs[i].path,
+					 failslab_knobs[i].value),
+			     "cannot write %s to %s\n",
+			     failslab_knobs[i].value, failslab_knobs[i].path);
+	}
+}
+
+struct submitter {
+	pthread_t thread;
+	int fd;
+	uint32_t vm;
+	const struct vsvm_batch *batch;
+	unsigned int engines;
+	unsigned int cpu;
+	int64_t deadline;
+	int *go;
+	uint64_t *seqnos;
+	unsigned int count;
+	int error;
+	int fail_ret;
+};
+
+static void *submitter_thread(void *arg)
+{
+	struct submitter *s = arg;
+	struct drm_vsvm_exec exec = {
+		.vm_id = s->vm,
+		.batch_addr = to_user_pointer(s->batch->buf),
+		.batch_size = s->batch->size,
+	};
+	int ret;
+
+	pin_self(s->cpu);
+	/* Only this thread's allocations fail */
+	s->fail_ret = write_file("/proc/thread-self/make-it-fail", "1");
+	while (!load_int(s->go) && clock_ns() < s->deadline)
+		sched_yield();
+	while (s->count < SEQ_JOBS && clock_ns() < s->deadline) {
+		exec.engine = s->count % s->engines;
+		ret = __vsvm_exec(s->fd, &exec);
+		if (ret) {
+			s->error = ret;
+			break;
+		}
+		s->seqnos[s->count++] = exec.seqno;
+	}
+	write_file("/proc/thread-self/make-it-fail", "0");
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_exec_seqno_unique(void)
+{
+	struct submitter sub[SEQ_THREADS];
+	uint64_t *cmds = vsvm_map_anon(SZ_4K), *all;
+	struct drm_vsvm_cmd_header *bad;
+	unsigned int i, total = 0, dups = 0, first_dup = 0;
+	struct vsvm_batch batch;
+	struct gpu g = gpu_open();
+	int64_t t0, elapsed;
+	int go = 0;
+
+	/* Jobs that fail at once: their records stay, the xarray grows */
+	vsvm_batch_init(&batch, cmds, SZ_4K);
+	bad = vsvm_batch_emit(&batch, sizeof(*bad));
+	bad->opcode = BAD_OPCODE;
+	all = calloc(SEQ_THREADS * SEQ_JOBS, sizeof(*all));
+	igt_assert(all);
+
+	t0 = clock_ns();
+	for (i = 0; i < SEQ_THREADS; i++) {
+		sub[i] = (struct submitter) {
+			.fd = g.fd,
+			.vm = g.vm,
+			.batch = &batch,
+			.engines = g.engines,
+			/* one CPU: each preempts the other in its EXEC */
+			.cpu = 0,
+			.deadline = t0 + SEQ_BUDGET_NS,
+			.go = &go,
+			.seqnos = all + i * SEQ_JOBS,
+		};
+	}
+	failslab_arm();
+	for (i = 0; i < SEQ_THREADS; i++)
+		igt_assert_eq(pthread_create(&sub[i].thread, NULL,
+					     submitter_thread, &sub[i]), 0);
+	store_int(&go, 1);
+	for (i = 0; i < SEQ_THREADS; i++)
+		igt_assert_eq(pthread_join(sub[i].thread, NULL), 0);
+	elapsed = clock_ns() - t0;
+	failslab_restore();
+
+	for (i = 0; i < SEQ_THREADS; i++) {
+		igt_assert_f(!sub[i].fail_ret,
+			     "cannot set make-it-fail: %s\n",
+			     strerror(-sub[i].fail_ret));
+		igt_assert_f(!sub[i].error,
+			     "thread %u: EXEC %u failed: %d (%s)\n", i,
+			     sub[i].count, sub[i].error,
+			     strerror(-sub[i].error));
+		/* pack the seqnos */
+		memmove(all + total, sub[i].seqnos,
+			sub[i].count * sizeof(*all));
+		total += sub[i].count;
+	}
+	assert_jobs_idle();
+
+	qsort(all, total, sizeof(*all), cmp_u64);
+	for (i = 1; i < total; i++) {
+		if (all[i] != all[i - 1])
+			continue;
+		if (!dups++)
+			first_dup = i;
+	}
+	igt_info("%u EXECs from %u threads in %.3f s, seqnos %llu..%llu, %u duplicates\n",
+		 total, SEQ_THREADS, secs(elapsed),
+		 total ? (unsigned long long)all[0] : 0ull,
+		 total ? (unsigned long long)all[total - 1] : 0ull, dups);
+	igt_assert_f(!dups, "%u seqnos returned twice, the first %llu\n",
+		     dups, (unsigned long long)all[first_dup]);
+	/* Distinct, and from 1 without gaps: the VM had no other jobs */
+	for (i = 0; i < total; i++)
+		igt_assert_eq_u64(all[i], i + 1);
+
+	free(all);
+	gpu_close(&g);
+	munmap(cmds, SZ_4K);
+}
+
+/* ------------------------------------------------------------------ */
+/* *-copy-out-fault                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A copy of @args in a page the kernel can read but not write: the
+ * ioctl gets its input, and its result cannot be copied back.
+ */
+static void *readonly_args(const void *args, size_t size)
+{
+	void *page = vsvm_map_anon(SZ_4K);
+
+	memcpy(page, args, size);
+	igt_assert_eq(mprotect(page, SZ_4K, PROT_READ), 0);
+	return page;
+}
+
+/* The VMs of this process on device 0, as debugfs lists them */
+static int count_my_vms(void)
+{
+	char line[256];
+	unsigned int id;
+	int pid, count = 0;
+	FILE *file;
+
+	file = fopen(VSVM_VMS, "r");
+	igt_require_f(file, "cannot read %s: %s\n", VSVM_VMS,
+		      strerror(errno));
+	while (fgets(line, sizeof(line), file))
+		if (sscanf(line, "vm %u pid %d", &id, &pid) == 2 &&
+		    pid == getpid())
+			count++;
+	fclose(file);
+	return count;
+}
+
+#define CO_ATTEMPTS	8
+
+static void test_vm_create_copy_out_fault(void)
+{
+	struct drm_vsvm_vm_create create = {}, *ro;
+	struct drm_vsvm_vm_destroy destroy = {};
+	int fd = dev_open(), before, after;
+	unsigned int i;
+	uint32_t vm;
+
+	vsvm_require_svm(fd);
+	ro = readonly_args(&create, sizeof(create));
+	before = count_my_vms();
+
+	for (i = 0; i < CO_ATTEMPTS; i++)
+		igt_assert_eq(__vsvm_vm_create(fd, ro), -EFAULT);
+	after = count_my_vms();
+	igt_info("VMs of this process: %d before, %d after %u VM_CREATE with a read-only argument\n",
+		 before, after, CO_ATTEMPTS);
+	igt_assert_f(after == before,
+		     "%d VMs left by VM_CREATE calls that failed with EFAULT\n",
+		     after - before);
+
+	/* None of the ids this file could have handed out is in use */
+	for (i = 1; i <= CO_ATTEMPTS + 1; i++) {
+		destroy.vm_id = i;
+		igt_assert_f(__vsvm_vm_destroy(fd, &destroy) == -ENOENT,
+			     "VM %u exists after VM_CREATE failed with EFAULT\n",
+			     i);
+	}
+
+	/* The check sees a VM that does exist */
+	vm = vsvm_vm_create(fd);
+	igt_assert_eq(count_my_vms(), before + 1);
+	vsvm_vm_destroy(fd, vm);
+	igt_assert_eq(count_my_vms(), before);
+
+	munmap(ro, SZ_4K);
+	dev_close(fd);
+}
+
+static void test_exec_copy_out_fault(void)
+{
+	uint64_t *tool = vsvm_map_anon(SZ_4K);
+	uint64_t *target = &tool[0], *fence = &tool[1];
+	uint64_t *cmds = vsvm_map_anon(SZ_4K), *fence_cmds = cmds + 64;
+	struct vsvm_batch batch, fence_batch;
+	struct drm_vsvm_exec exec = {}, *ro;
+	struct gpu g = gpu_open();
+	uint64_t submitted, seqno;
+	unsigned int e, i;
+
+	*target = 0;
+	vsvm_batch_init(&batch, cmds, 64 * sizeof(*cmds));
+	vsvm_batch_store64(&batch, to_user_pointer(target), MARKER);
+	vsvm_batch_init(&fence_batch, fence_cmds, 64 * sizeof(*cmds));
+
+	for (e = 0; e < g.engines; e++) {
+		exec = (struct drm_vsvm_exec) {
+			.vm_id = g.vm,
+			.engine = e,
+			.batch_addr = to_user_pointer(batch.buf),
+			.batch_size = batch.size,
+		};
+		ro = readonly_args(&exec, sizeof(exec));
+		submitted = vsvm_counter("jobs_submitted");
+		for (i = 0; i < CO_ATTEMPTS; i++)
+			igt_assert_eq(__vsvm_exec(g.fd, ro), -EFAULT);
+		igt_assert_f(vsvm_counter("jobs_submitted") == submitted,
+			     "engine %u: %llu jobs submitted by EXEC calls that failed with EFAULT\n",
+			     e, (unsigned long long)(vsvm_counter("jobs_submitted") -
+						     submitted));
+
+		/*
+		 * Jobs on one engine run in order: once a later job is
+		 * done, a job the failed EXEC queued would have run.
+		 */
+		*fence = 0;
+		vsvm_batch_reset(&fence_batch);
+		vsvm_batch_store64(&fence_batch, to_user_pointer(fence),
+				   e + 1);
+		seqno = vsvm_exec(g.fd, g.vm, e, &fence_batch);
+		vsvm_wait_job(g.fd, g.vm, seqno);
+		igt_assert_eq_u64(load_u64(fence), e + 1);
+		igt_info("engine %u: the next job got seqno %llu\n", e,
+			 (unsigned long long)seqno);
+		igt_assert_f(load_u64(target) != MARKER,
+			     "engine %u: the batch of an EXEC that failed with EFAULT ran\n",
+			     e);
+		igt_assert_eq_u64(vsvm_counter("jobs_submitted"),
+				  submitted + 1);
+		munmap(ro, SZ_4K);
+	}
+
+	assert_jobs_idle();
+	gpu_close(&g);
+	munmap(cmds, SZ_4K);
+	munmap(tool, SZ_4K);
+}
+
+/* ------------------------------------------------------------------ */
+/* destroy-during-long-job                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A job stuck in a GPU fault: it fills a shared memfd mapping whose pages
+ * the CPU keeps punching out, so that every attempt of the fault handler
+ * to mirror them is invalidated before it can map them, and it retries
+ * until the job timeout.  Punching the file reaches every process that
+ * maps it, so the invalidating threads need not be in the job's process.
+ */
+#define STUCK_SIZE		(4 * SZ_1M)
+#define STUCK_SETTLE_MS		1000
+/* What "promptly" means for VM_DESTROY, close() and exit */
+#define PROMPT_NS		(2 * NSEC_PER_SEC)
+#define INVALIDATORS		2
+
+struct invalidator {
+	pthread_t threads[INVALIDATORS];
+	int memfd;
+	int stop;
+	unsigned long punches;
+	int error;
+};
+
+struct invalidator_thread_arg {
+	struct invalidator *inv;
+	unsigned int cpu;
+};
+
+static struct invalidator_thread_arg inv_args[INVALIDATORS];
+/* The invalidator running, for the fixture to stop */
+static struct invalidator *running_inv;
+
+static void *invalidator_thread(void *arg)
+{
+	struct invalidator_thread_arg *a = arg;
+	struct invalidator *inv = a->inv;
+
+	pin_self(a->cpu);
+	while (!load_int(&inv->stop)) {
+		if (fallocate(inv->memfd,
+			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			      STUCK_SIZE)) {
+			inv->error = -errno;
+			break;
+		}
+		__atomic_add_fetch(&inv->punches, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void invalidator_start(struct invalidator *inv, int memfd)
+{
+	unsigned int i;
+
+	memset(inv, 0, sizeof(*inv));
+	inv->memfd = memfd;
+	/* One on each CPU: wherever the engine runs, one shares it */
+	for (i = 0; i < INVALIDATORS; i++) {
+		inv_args[i] = (struct invalidator_thread_arg) {
+			.inv = inv,
+			.cpu = i,
+		};
+		igt_assert_eq(pthread_create(&inv->threads[i], NULL,
+					     invalidator_thread,
+					     &inv_args[i]), 0);
+	}
+	running_inv = inv;
+}
+
+/* Stops the threads; returns the punches they made. */
+static unsigned long invalidator_stop(struct invalidator *inv)
+{
+	unsigned int i;
+
+	store_int(&inv->stop, 1);
+	for (i = 0; i < INVALIDATORS; i++)
+		pthread_join(inv->threads[i], NULL);
+	running_inv = NULL;
+	return inv->punches;
+}
+
+static void invalidator_check(const struct invalidator *inv)
+{
+	igt_assert_f(!inv->error, "punching the memfd: %s\n",
+		     strerror(-inv->error));
+}
+
+/* The job: a FILL of the memfd, mapped 2 MiB aligned */
+static void stuck_batch(struct vsvm_batch *batch, void *cmds, void *map,
+			uint32_t pattern)
+{
+	vsvm_batch_init(batch, cmds, sizeof(struct drm_vsvm_cmd_fill));
+	vsvm_batch_fill(batch, to_user_pointer(map), STUCK_SIZE, pattern);
+}
+
+/*
+ * Starts the job on a new file of this process and lets it run for a
+ * while.  Returns the result of the wait: -ETIME if the job is held.
+ */
+static int stuck_start(struct gpu *g, const struct vsvm_batch *b,
+		       struct drm_vsvm_wait *wait)
+{
+	uint64_t seqno;
+
+	*g = gpu_open();
+	seqno = vsvm_exec(g->fd, g->vm, 0, b);
+	return __vsvm_wait_job(g->fd, g->vm, seqno,
+			       vsvm_deadline_ns(STUCK_SETTLE_MS), wait);
+}
+
+static void assert_stuck(int ret, const struct drm_vsvm_wait *wait)
+{
+	igt_assert_f(ret == -ETIME,
+		     "the job ended within %u ms (%d, status %u, error %u): the invalidations did not hold it\n",
+		     STUCK_SETTLE_MS, ret, wait->status, wait->error);
+}
+
+struct stuck_report {
+	int go;
+	int stage;
+	int error;
+	uint64_t seqno;
+};
+
+/*
+ * The child of the exit case, with its own file and VM: no IGT call that
+ * could fail, it reports through @rep and waits to be killed.
+ */
+static void __attribute__((noreturn))
+stuck_child(struct stuck_report *rep, int memfd, void *map, void *cmds)
+{
+	struct drm_vsvm_vm_create create = {};
+	struct drm_vsvm_madvise system = {
+		.flags = DRM_VSVM_MADVISE_VM_DEFAULT,
+		.attrs.preferred_loc = DRM_VSVM_LOC_SYSTEM,
+	};
+	struct drm_vsvm_cmd_fill *fill = cmds;
+	struct drm_vsvm_exec exec = {
+		.batch_addr = to_user_pointer(fill),
+		.batch_size = sizeof(*fill),
+	};
+	int fd, ret;
+
+	/* The mapping is the parent's: make it this process's own */
+	munmap(map, STUCK_SIZE);
+	if (mmap(map, STUCK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, memfd, 0) != map) {
+		ret = -errno;
+		goto out;
+	}
+	fd = __vsvm_igt_open(0);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	ret = __vsvm_vm_create(fd, &create);
+	if (!ret) {
+		system.vm_id = create.vm_id;
+		ret = __vsvm_madvise(fd, &system);
+	}
+	if (ret)
+		goto out;
+
+	memset(fill, 0, sizeof(*fill));
+	fill->header.opcode = DRM_VSVM_OP_FILL;
+	fill->addr = to_user_pointer(map);
+	fill->size = STUCK_SIZE;
+	fill->pattern = 0x57c4ed02;
+	exec.vm_id = create.vm_id;
+	store_int(&rep->stage, 1);
+	while (!load_int(&rep->go))
+		usleep(1000);
+	ret = __vsvm_exec(fd, &exec);
+	if (ret)
+		goto out;
+	rep->seqno = exec.seqno;
+	store_int(&rep->stage, 2);
+	for (;;)
+		pause();
+out:
+	rep->error = ret;
+	store_int(&rep->stage, -1);
+	for (;;)
+		pause();
+}
+
+static void test_destroy_during_long_job(void)
+{
+	unsigned int timeout_ms = vsvm_igt_module_param("job_timeout_ms");
+	int memfd = memfd_create("vsvm_lifetime", MFD_CLOEXEC);
+	uint64_t *cmds = vsvm_map_anon(SZ_4K);
+	int64_t t0, destroy_ns, close_ns, exit_ns;
+	unsigned long punches;
+	struct drm_vsvm_vm_destroy destroy;
+	struct drm_vsvm_wait wait;
+	struct stuck_report *rep;
+	struct invalidator inv;
+	struct vsvm_batch batch;
+	int ret, status, stage;
+	struct gpu g;
+	int64_t busy;
+	void *map;
+	pid_t pid;
+
+	igt_require_f(timeout_ms >= 4 * PROMPT_NS / NSEC_PER_MSEC,
+		      "job_timeout_ms %u is too short to tell a prompt teardown from a wait for the timeout\n",
+		      timeout_ms);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, STUCK_SIZE), 0);
+	map = vsvm_map_isolated(STUCK_SIZE, SZ_2M, PROT_READ | PROT_WRITE,
+				MAP_SHARED, memfd, 0);
+	stuck_batch(&batch, cmds, map, 0x57c4ed00);
+
+	/* VM_DESTROY */
+	invalidator_start(&inv, memfd);
+	ret = stuck_start(&g, &batch, &wait);
+	destroy = (struct drm_vsvm_vm_destroy) { .vm_id = g.vm };
+	t0 = vsvm_now_ns();
+	destroy.pad = __vsvm_vm_destroy(g.fd, &destroy);
+	destroy_ns = vsvm_now_ns() - t0;
+	g.vm = 0;
+	punches = invalidator_stop(&inv);
+	gpu_close(&g);
+	invalidator_check(&inv);
+	assert_stuck(ret, &wait);
+	igt_info("VM_DESTROY with a job stuck in a fault: %d after %.3f s (%lu punches)\n",
+		 (int)destroy.pad, secs(destroy_ns), punches);
+	igt_assert_eq((int)destroy.pad, 0);
+	assert_jobs_idle();
+
+	/* close() of the file */
+	invalidator_start(&inv, memfd);
+	ret = stuck_start(&g, &batch, &wait);
+	t0 = vsvm_now_ns();
+	dev_close(g.fd);
+	close_ns = vsvm_now_ns() - t0;
+	punches = invalidator_stop(&inv);
+	invalidator_check(&inv);
+	assert_stuck(ret, &wait);
+	igt_info("close() with a job stuck in a fault: %.3f s (%lu punches)\n",
+		 secs(close_ns), punches);
+	assert_jobs_idle();
+
+	/* exit of a process, killed while its job is stuck */
+	rep = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	igt_assert(rep != MAP_FAILED);
+	memset(rep, 0, sizeof(*rep));
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid)
+		stuck_child(rep, memfd, map, cmds);
+	state.child = pid;
+	igt_assert_f(wait_flag(&rep->stage, VSVM_WAIT_TIMEOUT_MS) &&
+		     load_int(&rep->stage) == 1,
+		     "the child did not get ready: %d (%s)\n", rep->error,
+		     strerror(-rep->error));
+	invalidator_start(&inv, memfd);
+	store_int(&rep->go, 1);
+	while (load_int(&rep->stage) == 1)
+		usleep(1000);
+	stage = load_int(&rep->stage);
+	if (stage == 2)
+		usleep(STUCK_SETTLE_MS * 1000);
+	busy = jobs_in_flight();
+	t0 = vsvm_now_ns();
+	kill(pid, SIGKILL);
+	ret = waitpid(pid, &status, 0);
+	exit_ns = vsvm_now_ns() - t0;
+	state.child = -1;
+	punches = invalidator_stop(&inv);
+	invalidator_check(&inv);
+	igt_assert_f(stage == 2, "the child's EXEC failed: %d (%s)\n",
+		     rep->error, strerror(-rep->error));
+	igt_assert_f(busy == 1,
+		     "the child's job ended within %u ms: the invalidations did not hold it\n",
+		     STUCK_SETTLE_MS);
+	igt_assert_eq(ret, pid);
+	igt_assert(WIFSIGNALED(status));
+	igt_info("exit of a process with a job stuck in a fault: %.3f s (%lu punches)\n",
+		 secs(exit_ns), punches);
+	assert_jobs_idle();
+
+	igt_assert_f(destroy_ns < PROMPT_NS,
+		     "VM_DESTROY took %.3f s with a job stuck in a fault (job timeout %u ms)\n",
+		     secs(destroy_ns), timeout_ms);
+	igt_assert_f(close_ns < PROMPT_NS,
+		     "close() took %.3f s with a job stuck in a fault (job timeout %u ms)\n",
+		     secs(close_ns), timeout_ms);
+	igt_assert_f(exit_ns < PROMPT_NS,
+		     "the exit of a process took %.3f s with a job stuck in a fault (job timeout %u ms)\n",
+		     secs(exit_ns), timeout_ms);
+
+	munmap(rep, SZ_4K);
+	munmap(map, STUCK_SIZE);
+	munmap(cmds, SZ_4K);
+	close(memfd);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Puts back what a failed subtest may have left behind. */
+static void restore_all(void)
+{
+	if (running_inv)
+		invalidator_stop(running_inv);
+	failslab_restore();
+	if (state.child > 0) {
+		kill(state.child, SIGKILL);
+		waitpid(state.child, NULL, 0);
+		state.child = -1;
+	}
+	dev_close_all();
+	if (state.unbind_stuck)
+		return;
+	if (!device_bound())
+		write_file(VSVM_PLATFORM_DRIVER "/bind", VSVM_PLATFORM_DEVICE);
+	if (state.module_changed) {
+		state.module_changed = false;
+		igt_assert_eq(vsvm_igt_reload(NULL), 0);
+	}
+}
+
+igt_main
+{
+	igt_fixture {
+		int fd = vsvm_igt_open(0);
+
+		vsvm_require_svm(fd);
+		close(fd);
+		igt_require_f(vsvm_has_counters(), "no debugfs counters\n");
+	}
+
+	igt_describe("VM_DESTROY racing PREFETCH of a large span: PREFETCH succeeds or answers ENOENT, and never uses the VM's torn-down attributes.");
+	igt_subtest("destroy-vs-prefetch")
+		test_destroy_vs_prefetch();
+
+	igt_describe("VM_DESTROY racing MADVISE and ATTR_QUERY, then munmap of the advised span: they succeed or answer ENOENT, and no attribute span outlives the VM.");
+	igt_subtest("destroy-vs-madvise-munmap")
+		test_destroy_vs_madvise_munmap();
+
+	igt_describe("VM_DESTROY and close() racing EXEC, with the engine busy: EXEC succeeds or answers ENOENT, and every job it accepted ends, none on a freed file.");
+	igt_subtest("destroy-vs-exec")
+		test_destroy_vs_exec();
+
+	igt_fixture
+		restore_all();
+
+	igt_describe("Two threads submitting thousands of jobs to one VM while xarray node allocations must sleep: every seqno is returned once.");
+	igt_subtest("exec-seqno-unique")
+		test_exec_seqno_unique();
+
+	igt_fixture
+		restore_all();
+
+	igt_describe("VM_CREATE whose result cannot be copied out fails with EFAULT and leaves no VM.");
+	igt_subtest("vm-create-copy-out-fault")
+		test_vm_create_copy_out_fault();
+
+	igt_describe("EXEC whose result cannot be copied out fails with EFAULT and runs no job.");
+	igt_subtest("exec-copy-out-fault")
+		test_exec_copy_out_fault();
+
+	igt_describe("VM_DESTROY, close() and process exit return promptly while a job is stuck retrying a GPU fault, without waiting for the job timeout.");
+	igt_subtest("destroy-during-long-job")
+		test_destroy_during_long_job();
+
+	igt_fixture
+		restore_all();
+
+	igt_fixture
+		restore_all();
+}
