@@ -7,8 +7,8 @@
  * TEST: vsvm lifetime
  * Category: Software emulated GPU
  * Description: What outlives what: a VM destroyed while other threads'
- *		ioctls use it, jobs and VRAM under an unbind of the device,
- *		the sequence numbers of concurrent EXECs, ioctls whose result
+ *		ioctls and jobs use it, the sequence numbers of concurrent
+ *		EXECs, ioctls whose result
  *		cannot be copied back to userspace, and VM teardown under jobs
  *		that are stuck servicing a GPU fault.
  */
@@ -34,7 +34,7 @@
 #include "igt_kmod.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unbind with jobs running, unique seqnos, copy-out failures, teardown of stuck jobs.");
+IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unique seqnos, copy-out failures, teardown of stuck jobs.");
 
 #define SZ_4K		0x1000ul
 #define SZ_64K		0x10000ul
