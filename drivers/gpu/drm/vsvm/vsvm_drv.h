@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -269,6 +270,27 @@ static inline void vsvm_stat_add(struct vsvm_device *vdev,
 static inline void vsvm_stat_inc(struct vsvm_device *vdev, enum vsvm_stat stat)
 {
 	atomic64_inc(&vdev->stats[stat]);
+}
+
+/**
+ * vsvm_fail_nth_swap() - set the task's /proc fail-nth count, return the old
+ * @fail_nth: the new count
+ *
+ * Lets a job's worker run with its submitter's count, and keeps fault
+ * injection out of code whose error paths the kernel gets wrong.
+ *
+ * Return: the count before; 0 without CONFIG_FAULT_INJECTION.
+ */
+static inline unsigned int vsvm_fail_nth_swap(unsigned int fail_nth)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	unsigned int old = current->fail_nth;
+
+	current->fail_nth = fail_nth;
+	return old;
+#else
+	return 0;
+#endif
 }
 
 /* ---------------------------------------------------------------------

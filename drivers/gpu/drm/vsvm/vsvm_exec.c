@@ -159,22 +159,9 @@ static void vsvm_job_take_fail_nth(struct vsvm_job *job)
 {
 	job->fail_nth = current->fail_nth;
 }
-
-static unsigned int vsvm_job_swap_fail_nth(unsigned int fail_nth)
-{
-	unsigned int old = current->fail_nth;
-
-	current->fail_nth = fail_nth;
-	return old;
-}
 #else
 static void vsvm_job_take_fail_nth(struct vsvm_job *job)
 {
-}
-
-static unsigned int vsvm_job_swap_fail_nth(unsigned int fail_nth)
-{
-	return 0;
 }
 #endif
 
@@ -189,13 +176,13 @@ static int vsvm_job_execute(struct vsvm_job *job)
 	if (!drm_dev_enter(&vm->vdev->drm, &idx))
 		return -ENODEV;
 	old_memcg = set_active_memcg(vm->memcg);
-	old_fail_nth = vsvm_job_swap_fail_nth(job->fail_nth);
+	old_fail_nth = vsvm_fail_nth_swap(job->fail_nth);
 
 	ret = vsvm_job_check(job);
 	if (!ret)
 		ret = vsvm_engine_run_batch(job);
 
-	vsvm_job_swap_fail_nth(old_fail_nth);
+	vsvm_fail_nth_swap(old_fail_nth);
 	set_active_memcg(old_memcg);
 	drm_dev_exit(idx);
 	return ret;

@@ -356,7 +356,6 @@ static bool vsvm_vram_reclaim(struct vsvm_vram *vram)
 	return true;
 }
 
-#ifdef CONFIG_FAULT_INJECTION
 /*
  * The kernel's GPU buddy allocator (drivers/gpu/buddy.c in 6.12) corrupts
  * its free tree when allocating a block descriptor fails while it splits a
@@ -367,33 +366,10 @@ static bool vsvm_vram_reclaim(struct vsvm_vram *vram)
  * but fault injection makes it at will: keep /proc/<pid>/fail-nth out of
  * the allocator until the kernel is fixed.  The count resumes after it.
  */
-static unsigned int vsvm_vram_hold_fail_nth(void)
-{
-	unsigned int fail_nth = current->fail_nth;
-
-	current->fail_nth = 0;
-	return fail_nth;
-}
-
-static void vsvm_vram_resume_fail_nth(unsigned int fail_nth)
-{
-	current->fail_nth = fail_nth;
-}
-#else
-static unsigned int vsvm_vram_hold_fail_nth(void)
-{
-	return 0;
-}
-
-static void vsvm_vram_resume_fail_nth(unsigned int fail_nth)
-{
-}
-#endif
-
 static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram, u64 size,
 				  struct list_head *blocks)
 {
-	unsigned int fail_nth = vsvm_vram_hold_fail_nth();
+	unsigned int fail_nth = vsvm_fail_nth_swap(0);
 	int ret;
 
 	/* Largest blocks first, 4 KiB the smallest (gpu_buddy's order). */
@@ -401,7 +377,7 @@ static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram, u64 size,
 	ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size, size,
 				     PAGE_SIZE, blocks, 0);
 	mutex_unlock(&vram->lock);
-	vsvm_vram_resume_fail_nth(fail_nth);
+	vsvm_fail_nth_swap(fail_nth);
 	return ret;
 }
 
