@@ -2340,6 +2340,69 @@ static void test_oversubscribe(void)
 	gpu_close(&dev);
 }
 
+#define RACE_PROCS	4
+#define RACE_ROUNDS	8
+
+static uint32_t race_word(unsigned int child, unsigned int round, size_t page)
+{
+	return 0x0f000000 | child << 20 | round << 12 | (uint32_t)page;
+}
+
+/*
+ * One of the processes of evict-vs-cpu-fault: PREFETCH its buffer, half
+ * as large as VRAM, to VRAM (which evicts the others'), then read it back
+ * a 4 KiB granule at a time with the CPU, while the others do the same.
+ */
+static void race_child(unsigned int child, size_t size)
+{
+	struct gpu g = { .index = 0, .engines = dev.engines };
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
+	unsigned int round;
+	size_t p;
+
+	g.fd = vsvm_igt_open(0);
+	g.vm = vsvm_vm_create(g.fd);
+	advise(&g, buf, size, DRM_VSVM_LOC_VRAM, SZ_4K);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		for (p = 0; p < PAGES(size); p++)
+			set_words(buf + p * SZ_4K, SZ_4K,
+				  race_word(child, round, p));
+		prefetch(&g, buf, size, DRM_VSVM_REGION_VRAM);
+		for (p = 0; p < PAGES(size); p++)
+			vsvm_assert_words(buf + p * SZ_4K, SZ_4K,
+					  race_word(child, round, p));
+	}
+	vsvm_vm_destroy(g.fd, g.vm);
+	close(g.fd);
+}
+
+/*
+ * Eviction takes VRAM pages by page frame; CPU faults free the pages they
+ * moved out.  The evictor must leave alone a page whose data has already
+ * left, even in the instant before that page is freed.
+ */
+static void test_evict_vs_cpu_fault(void)
+{
+	struct stats before;
+	uint64_t used;
+
+	module_use(1, SMALL_VRAM_MB);
+	gpu_open(&dev, 0);
+	used = vram_baseline(0);
+	before = stats_read(&dev);
+	igt_fork(child, RACE_PROCS)
+		race_child(child, dev.vram_size / 2);
+	igt_waitchildren();
+
+	stats_log(&dev, &before);
+	assert_stat_grew(&dev, &before, EVICTIONS, 1);
+	assert_stat_grew(&dev, &before, EVICT_PAGES, 1);
+	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM,
+			 RACE_PROCS * RACE_ROUNDS);
+	assert_vram_released(0, used);
+	gpu_close(&dev);
+}
+
 /* Whether a line of @trace holds both @event and @what. */
 static bool trace_has(const char *trace, const char *event, const char *what)
 {
@@ -2767,6 +2830,10 @@ igt_main
 	igt_describe("Processes using 4 times the VRAM: evictions, and every byte right.");
 	igt_subtest("oversubscribe")
 		test_oversubscribe();
+
+	igt_describe("Processes moving their data to VRAM, evicting each other's, while their CPUs move it back a page at a time: no data lost, no page moved twice.");
+	igt_subtest("evict-vs-cpu-fault")
+		test_evict_vs_cpu_fault();
 
 	igt_describe("The migrate and evict tracepoints fire.");
 	igt_subtest("tracepoints")
