@@ -229,13 +229,28 @@ static void vsvm_migrate_fill_vram(struct vsvm_vram_alloc *alloc,
 	}
 }
 
-static unsigned long vsvm_migrate_count_moved(const struct migrate_vma *args)
+/*
+ * After migrate_vma_pages(), with both sides still locked: count the pages
+ * that moved, and record which VRAM pages now hold data and which were
+ * emptied (vsvm_vram_page_resident()).
+ */
+static unsigned long vsvm_migrate_commit(const struct migrate_vma *args,
+					 bool to_vram)
 {
 	unsigned long i, moved = 0;
 
-	for (i = 0; i < args->npages; i++)
-		if (args->dst[i] && (args->src[i] & MIGRATE_PFN_MIGRATE))
-			moved++;
+	for (i = 0; i < args->npages; i++) {
+		struct page *spage = migrate_pfn_to_page(args->src[i]);
+		struct page *dpage = migrate_pfn_to_page(args->dst[i]);
+
+		if (!dpage || !(args->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		if (to_vram)
+			vsvm_vram_page_set_resident(dpage);
+		else
+			vsvm_vram_page_clear_resident(spage);
+		moved++;
+	}
 	return moved;
 }
 
@@ -299,7 +314,7 @@ int vsvm_migrate_to_vram(struct vsvm_vram *vram, struct vm_area_struct *vma,
 	}
 	migrate_vma_pages(&args);
 	if (alloc) {
-		moved = vsvm_migrate_count_moved(&args);
+		moved = vsvm_migrate_commit(&args, true);
 		res->moved += moved;
 		res->busy += want - moved;
 	}
@@ -389,7 +404,7 @@ int vsvm_migrate_to_sys(struct vsvm_vram *vram, struct vm_area_struct *vma,
 		goto out_free;
 	ret = vsvm_migrate_fill_sys(vram, &args, fault_page, res, &want);
 	migrate_vma_pages(&args);
-	moved = vsvm_migrate_count_moved(&args);
+	moved = vsvm_migrate_commit(&args, false);
 	res->moved += moved;
 	res->busy += want - moved;
 	migrate_vma_finalize(&args);

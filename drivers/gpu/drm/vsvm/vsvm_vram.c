@@ -3,10 +3,10 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/bitmap.h>
 #include <linux/highmem.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
-#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -60,6 +60,19 @@
  * owning mm nor its mmap lock, and works the same for every process.  If
  * nothing can be evicted the allocation fails with -ENOSPC, and the caller
  * leaves the memory in system memory.
+ *
+ * Because eviction takes pages by page frame, it can meet a page whose data
+ * another move (a CPU fault, another eviction) has just taken out: the
+ * mover unlocks that page before it drops its last reference, so for an
+ * instant the page is unlocked, referenced and empty.  The core mm cannot
+ * tell it from a page that holds data, so vsvm keeps that state itself in
+ * &vsvm_vram.resident: a page's bit is set when a move fills it and
+ * cleared when a move empties it, both under the page lock, and in
+ * page_free().  The evictor looks at the bit once it holds the page lock
+ * and leaves an empty page alone.  Without it, it would copy stale data
+ * into a page nobody maps and, with memory cgroups, trip
+ * mem_cgroup_migrate()'s warning: the move that emptied the page took its
+ * charge along.
  *
  * Before the device goes away vsvm_vram_fini() evicts every page still in
  * VRAM, so unloading the module loses no data of processes that outlive
@@ -233,18 +246,6 @@ static void vsvm_vram_lru_add(struct vsvm_vram_alloc *alloc)
 	spin_unlock(&vram->lru_lock);
 }
 
-/*
- * A VRAM page that holds data but carries no memory cgroup charge: seen
- * once under oversubscription with CONFIG_MEMCG, where migrating it out
- * trips mem_cgroup_migrate()'s VM_WARN_ON.  It is left in VRAM, to move on
- * its own CPU fault; how it lost its charge is still to be found.
- */
-static bool vsvm_vram_page_uncharged(struct page *page)
-{
-	return IS_ENABLED(CONFIG_MEMCG) && !mem_cgroup_disabled() &&
-	       !folio_memcg(page_folio(page));
-}
-
 /* Move up to VSVM_VRAM_EVICT_BATCH pages from @pfn on to system memory */
 static unsigned long vsvm_vram_evict_batch(struct vsvm_vram *vram,
 					   unsigned long *src,
@@ -260,8 +261,13 @@ static unsigned long vsvm_vram_evict_batch(struct vsvm_vram *vram,
 		struct page *spage = migrate_pfn_to_page(src[i]);
 		struct page *dpage;
 
+		/*
+		 * A page whose data has already moved out, on its way to
+		 * page_free(), has nothing to evict (and no memory cgroup
+		 * charge left to move with it).
+		 */
 		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE) ||
-		    vsvm_vram_page_uncharged(spage))
+		    !vsvm_vram_page_resident(spage))
 			continue;
 		/* Eviction must not fail half-way, as in test_hmm. */
 		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOFAIL);
@@ -270,9 +276,12 @@ static unsigned long vsvm_vram_evict_batch(struct vsvm_vram *vram,
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 	migrate_device_pages(src, dst, npages);
-	for (i = 0; i < npages; i++)
-		if (src[i] & MIGRATE_PFN_MIGRATE)
-			moved++;
+	for (i = 0; i < npages; i++) {
+		if (!dst[i] || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		vsvm_vram_page_clear_resident(migrate_pfn_to_page(src[i]));
+		moved++;
+	}
 	migrate_device_finalize(src, dst, npages);
 	return moved;
 }
@@ -443,6 +452,7 @@ static void vsvm_vram_page_free(struct page *page)
 	struct vsvm_vram_alloc *alloc = page->zone_device_data;
 
 	page->zone_device_data = NULL;
+	vsvm_vram_page_clear_resident(page);
 	vsvm_vram_alloc_put(alloc);
 }
 
@@ -507,6 +517,9 @@ int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev, u64 size)
 	vram->backing = vzalloc(size);
 	if (!vram->backing)
 		goto err_mm;
+	vram->resident = bitmap_zalloc(size >> PAGE_SHIFT, GFP_KERNEL);
+	if (!vram->resident)
+		goto err_backing;
 
 	res = request_free_mem_region(&iomem_resource, size, "vsvm VRAM");
 	if (IS_ERR(res)) {
@@ -531,6 +544,7 @@ int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev, u64 size)
 err_region:
 	release_mem_region(res->start, resource_size(res));
 err_backing:
+	bitmap_free(vram->resident);
 	vfree(vram->backing);
 err_mm:
 	vsvm_vram_mm_fini(vram);
@@ -556,6 +570,7 @@ void vsvm_vram_fini(struct vsvm_vram *vram)
 	memunmap_pages(&vram->pagemap);
 	release_mem_region(vram->res->start, resource_size(vram->res));
 	vsvm_vram_mm_fini(vram);
+	bitmap_free(vram->resident);
 	vfree(vram->backing);
 }
 

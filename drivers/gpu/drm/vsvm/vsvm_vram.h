@@ -7,6 +7,7 @@
 #define _VSVM_VRAM_H_
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/gpu_buddy.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -95,6 +96,14 @@ struct vsvm_vram {
 	struct resource *res;
 	/** @backing: the backing store, @size bytes */
 	void *backing;
+	/**
+	 * @resident: one bit per page, set while the page holds a process's
+	 * data: from the move that fills it to the move that empties it or
+	 * its page_free().  Changed only under the page's lock (or when it
+	 * is freed), so whoever locks a page sees whether its data is still
+	 * there.  Atomic bit operations.
+	 */
+	unsigned long *resident;
 	/** @size: bytes of VRAM */
 	u64 size;
 	/** @pfn_first: page frame of the first page */
@@ -176,6 +185,58 @@ static inline bool vsvm_vram_page_is_ours(const struct vsvm_vram *vram,
 					  struct page *page)
 {
 	return is_device_private_page(page) && page->pgmap == &vram->pagemap;
+}
+
+/**
+ * vsvm_vram_page_index() - the number of a VRAM page within its VRAM
+ * @vram: the VRAM
+ * @page: a page of @vram
+ *
+ * Return: the page's index, from 0.
+ */
+static inline unsigned long vsvm_vram_page_index(const struct vsvm_vram *vram,
+						 struct page *page)
+{
+	return page_to_pfn(page) - vram->pfn_first;
+}
+
+/**
+ * vsvm_vram_page_set_resident() - a VRAM page now holds a process's data
+ * @page: a page of some vsvm VRAM, locked
+ */
+static inline void vsvm_vram_page_set_resident(struct page *page)
+{
+	struct vsvm_vram *vram = vsvm_vram_page_vram(page);
+
+	set_bit(vsvm_vram_page_index(vram, page), vram->resident);
+}
+
+/**
+ * vsvm_vram_page_clear_resident() - the data of a VRAM page has left it
+ * @page: a page of some vsvm VRAM, locked or being freed
+ */
+static inline void vsvm_vram_page_clear_resident(struct page *page)
+{
+	struct vsvm_vram *vram = vsvm_vram_page_vram(page);
+
+	clear_bit(vsvm_vram_page_index(vram, page), vram->resident);
+}
+
+/**
+ * vsvm_vram_page_resident() - does a VRAM page hold a process's data?
+ * @page: a page of some vsvm VRAM, locked by the caller
+ *
+ * A page whose data moved out stays allocated until the mover drops its
+ * reference, after unlocking it: whoever takes the page by its page frame
+ * in that instant (eviction) finds it empty here.
+ *
+ * Return: true if the page holds data.
+ */
+static inline bool vsvm_vram_page_resident(struct page *page)
+{
+	struct vsvm_vram *vram = vsvm_vram_page_vram(page);
+
+	return test_bit(vsvm_vram_page_index(vram, page), vram->resident);
 }
 
 /**
