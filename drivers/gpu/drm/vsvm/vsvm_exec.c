@@ -94,19 +94,12 @@ void vsvm_fence_signal(void)
  * vsvm_job_check() - must the job stop?
  * @job: the running job
  *
- * Return: 0, -ECANCELED once the VM is closed, -ENODEV once the device is
- * unplugged, or -ETIMEDOUT once the job has run for longer than the job
- * timeout.
+ * Return: 0, or why it must stop, see vsvm_vm_must_stop(); the deadline is
+ * the job timeout.
  */
 int vsvm_job_check(struct vsvm_job *job)
 {
-	if (vsvm_vm_is_closed(job->vm))
-		return -ECANCELED;
-	if (drm_dev_is_unplugged(&job->vm->vdev->drm))
-		return -ENODEV;
-	if (time_after(jiffies, job->deadline))
-		return -ETIMEDOUT;
-	return 0;
+	return vsvm_vm_must_stop(job->vm, job->deadline);
 }
 
 /* Keep @job's record for WAIT, dropping the oldest beyond the limit */

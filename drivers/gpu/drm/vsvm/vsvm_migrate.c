@@ -756,16 +756,18 @@ static int vsvm_prefetch_validate(const struct drm_vsvm_prefetch *args)
 	return 0;
 }
 
-/* Must PREFETCH stop?  A signal, a destroyed VM or an unplugged device */
+/*
+ * Must PREFETCH stop?  For a signal, or for what stops a job (it has no
+ * deadline); a closed VM is -ENOENT here, as for the other ioctls.
+ */
 static int vsvm_prefetch_check(struct vsvm_vm *vm)
 {
+	int ret;
+
 	if (signal_pending(current))
 		return -EINTR;
-	if (vsvm_vm_is_closed(vm))
-		return -ENOENT;
-	if (drm_dev_is_unplugged(&vm->vdev->drm))
-		return -ENODEV;
-	return 0;
+	ret = vsvm_vm_must_stop(vm, jiffies + MAX_JIFFY_OFFSET);
+	return ret == -ECANCELED ? -ENOENT : ret;
 }
 
 static int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args,

@@ -727,15 +727,11 @@ static int vsvm_svm_unshare_devmem(struct vsvm_vm *vm,
 	return ret;
 }
 
-/* Must the fault handler give up?  The VM closed or the job's time is up */
+/* Must the fault handler give up?  As its job would, see vsvm_job_check() */
 static int vsvm_svm_fault_check(struct vsvm_vm *vm,
 				const struct vsvm_gpusvm_ctx *ctx)
 {
-	if (vsvm_vm_is_closed(vm))
-		return -ECANCELED;
-	if (time_after(jiffies, ctx->timeout))
-		return -ETIMEDOUT;
-	return 0;
+	return vsvm_vm_must_stop(vm, ctx->timeout);
 }
 
 /*
@@ -888,7 +884,8 @@ static int vsvm_svm_fault_errno(int ret)
  *
  * Context: process context, no vsvm lock held.
  * Return: 0 once the access can be retried; -EFAULT, -EACCES, -ENOMEM,
- * -ETIMEDOUT or -ECANCELED (the process is gone) if it cannot be resolved.
+ * -ETIMEDOUT, -ECANCELED (the VM is closed) or -ENODEV (the device is
+ * unplugged) if it cannot be resolved.
  */
 int vsvm_svm_handle_fault(struct vsvm_vm *vm, u64 addr, u32 access,
 			  unsigned long deadline)

@@ -122,6 +122,30 @@ bool vsvm_vm_is_closed(const struct vsvm_vm *vm)
 }
 
 /**
+ * vsvm_vm_must_stop() - must work done for a VM stop, and why?
+ * @vm: the VM
+ * @deadline: jiffies after which the work has had its time
+ *
+ * The one test that jobs (between commands and around GPU faults), the
+ * GPU fault handler's retry loop and PREFETCH make, so that all of them
+ * stop for the same reasons: the VM was destroyed or closed, the device
+ * was unplugged (its removal waits for them to leave), or time is up.
+ *
+ * Return: 0, -ECANCELED once the VM is closed, -ENODEV once the device is
+ * unplugged, or -ETIMEDOUT after @deadline.
+ */
+int vsvm_vm_must_stop(const struct vsvm_vm *vm, unsigned long deadline)
+{
+	if (vsvm_vm_is_closed(vm))
+		return -ECANCELED;
+	if (drm_dev_is_unplugged(&vm->vdev->drm))
+		return -ENODEV;
+	if (time_after(jiffies, deadline))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/**
  * vsvm_vm_lookup() - find a VM of a file by id and take a reference
  * @vfile: the file
  * @id: the VM id

@@ -245,6 +245,7 @@ struct vsvm_job {
 struct vsvm_vm *vsvm_vm_lookup(struct vsvm_file *vfile, u32 id);
 struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm);
 bool vsvm_vm_is_closed(const struct vsvm_vm *vm);
+int vsvm_vm_must_stop(const struct vsvm_vm *vm, unsigned long deadline);
 struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id);
 void vsvm_vm_put(struct vsvm_vm *vm);
 bool vsvm_vm_is_owner(const struct vsvm_vm *vm);
