@@ -8,7 +8,8 @@
  * Category: Software emulated GPU
  * Description: The shared virtual memory mirror: the GPU executes batches on
  *		the process's own pointers, whatever backs them, follows every
- *		change of the CPU page tables, reports its faults, and the
+ *		change of the CPU page tables, reports its faults (a VM
+ *		keeping the records of its last 64 failed jobs), and the
  *		ioctls reject every malformed input.
  */
 
@@ -29,7 +30,7 @@
 #include "igt.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("The GPU works on the process's own memory (SVM): every kind of mapping, invalidation, faults, fork, threads, atomics and ioctl validation.");
+IGT_TEST_DESCRIPTION("The GPU works on the process's own memory (SVM): every kind of mapping, invalidation, faults, fork, threads, atomics, failed-job records and ioctl validation.");
 
 #define SZ_4K		0x1000ul
 #define SZ_64K		0x10000ul
@@ -2494,6 +2495,125 @@ static void test_wait_job_error_repeatable(void)
 	assert_same_error(&first, &w);
 }
 
+/*
+ * A VM keeps the records of its last 64 failed jobs (struct drm_vsvm_wait
+ * in vsvm_drm.h); WAIT answers ENODATA for a job older than the oldest
+ * record it still has.
+ */
+#define WAIT_FAILED_RECORDS	64
+#define WAIT_FAILED_EXTRA	16
+#define WAIT_BAD_OPCODE		0x7fu
+
+/* One batch of @slots: (i % 4) NOPs, then a command of an unknown opcode */
+static uint32_t emit_bad_job(struct vsvm_batch *b, void *slot, size_t size,
+			     unsigned int i)
+{
+	struct drm_vsvm_cmd_header *cmd;
+	unsigned int n;
+
+	vsvm_batch_init(b, slot, size);
+	for (n = 0; n < i % 4; n++)
+		vsvm_batch_nop(b);
+	cmd = vsvm_batch_emit(b, sizeof(*cmd));
+	cmd->opcode = WAIT_BAD_OPCODE;
+	return 8 * (i % 4);
+}
+
+static uint64_t submit_bad_job(uint32_t vm, uint8_t *slots, unsigned int i,
+			       uint32_t *offset)
+{
+	struct vsvm_batch b;
+
+	*offset = emit_bad_job(&b, slots + 64 * i, 64, i);
+	return vsvm_exec(dev.fd, vm, 0, &b);
+}
+
+static uint64_t submit_store(uint32_t vm, uint8_t *slot, uint64_t *dst,
+			     uint64_t value)
+{
+	struct vsvm_batch b;
+
+	vsvm_batch_init(&b, slot, 64);
+	vsvm_batch_store64(&b, addr_of(dst), value);
+	return vsvm_exec(dev.fd, vm, 0, &b);
+}
+
+static void assert_no_record(uint32_t vm, uint64_t seqno)
+{
+	struct drm_vsvm_wait w;
+
+	/* Whether it only checks or would sleep, the answer is at once. */
+	igt_assert_f(__vsvm_wait_job(dev.fd, vm, seqno, 0, &w) == -ENODATA,
+		     "job %llu: WAIT did not answer ENODATA (status %u, error %u)\n",
+		     (unsigned long long)seqno, w.status, w.error);
+	igt_assert_eq(__vsvm_wait_job(dev.fd, vm, seqno,
+				      vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS),
+				      &w), -ENODATA);
+}
+
+static void assert_bad_job_record(uint32_t vm, uint64_t seqno,
+				  uint32_t offset)
+{
+	struct drm_vsvm_wait w;
+
+	igt_assert_f(__vsvm_wait_job(dev.fd, vm, seqno, 0, &w) == 0,
+		     "job %llu: its record is gone\n",
+		     (unsigned long long)seqno);
+	vsvm_assert_gpu_error(&w, EINVAL, 0, VSVM_ANY_U32, offset);
+}
+
+static void test_wait_failed_records_bounded(void)
+{
+	const unsigned int nbad = WAIT_FAILED_RECORDS + WAIT_FAILED_EXTRA;
+	uint64_t seq[WAIT_FAILED_RECORDS + WAIT_FAILED_EXTRA + 1];
+	uint32_t off[WAIT_FAILED_RECORDS + WAIT_FAILED_EXTRA + 1];
+	uint64_t *results = (uint64_t *)tool.scratch;
+	uint8_t *slots = vsvm_map_anon((nbad + 3) * 64);
+	uint64_t first_ok, last_ok;
+	struct drm_vsvm_wait w;
+	uint32_t vm = vsvm_vm_create(dev.fd);
+	unsigned int i;
+
+	vsvm_vm_prefer_system(dev.fd, vm);
+	results[0] = 0;
+	results[1] = 0;
+
+	/* A job that succeeds, then more failed jobs than the VM keeps */
+	first_ok = submit_store(vm, slots + 64 * (nbad + 1), &results[0],
+				0x5eed0001);
+	for (i = 0; i < nbad; i++)
+		seq[i] = submit_bad_job(vm, slots, i, &off[i]);
+	last_ok = submit_store(vm, slots + 64 * (nbad + 2), &results[1],
+			       0x5eed0002);
+	/* One engine runs its jobs in order: all have ended after this one. */
+	vsvm_wait_job(dev.fd, vm, last_ok);
+	igt_assert_eq_u64(results[0], 0x5eed0001);
+	igt_assert_eq_u64(results[1], 0x5eed0002);
+
+	/* The oldest failures are forgotten, and so is the job before them */
+	for (i = 0; i < WAIT_FAILED_EXTRA; i++)
+		assert_no_record(vm, seq[i]);
+	assert_no_record(vm, first_ok);
+
+	/* The last 64 still answer with their own error */
+	for (i = WAIT_FAILED_EXTRA; i < nbad; i++)
+		assert_bad_job_record(vm, seq[i], off[i]);
+	vsvm_wait_job(dev.fd, vm, last_ok);
+
+	/* One more failure drops exactly the oldest record left */
+	seq[nbad] = submit_bad_job(vm, slots, nbad, &off[nbad]);
+	w = vsvm_wait_job_error(dev.fd, vm, seq[nbad]);
+	vsvm_assert_gpu_error(&w, EINVAL, 0, VSVM_ANY_U32, off[nbad]);
+	assert_no_record(vm, seq[WAIT_FAILED_EXTRA]);
+	for (i = WAIT_FAILED_EXTRA + 1; i <= nbad; i++)
+		assert_bad_job_record(vm, seq[i], off[i]);
+	/* A job that succeeded after the oldest record kept is still known */
+	vsvm_wait_job(dev.fd, vm, last_ok);
+
+	vsvm_vm_destroy(dev.fd, vm);
+	munmap(slots, (nbad + 3) * 64);
+}
+
 static void test_range_info(void)
 {
 	uint8_t info[PAGES(SZ_2M)];
@@ -3405,6 +3525,10 @@ igt_main
 	igt_describe("A failed job's error can be asked for repeatedly, from any process.");
 	igt_subtest("wait-job-error-repeatable")
 		test_wait_job_error_repeatable();
+
+	igt_describe("A VM keeps the records of its last 64 failed jobs: WAIT answers ENODATA for older ones, the kept ones with their own error.");
+	igt_subtest("wait-failed-records-bounded")
+		test_wait_failed_records_bounded();
 
 	igt_describe("RANGE_INFO shows what is mirrored, how, and in which range sizes.");
 	igt_subtest("range-info")
