@@ -13,7 +13,8 @@
  *		every injected failure must end in a clean errno or a failed
  *		job, with the driver's state and the process's memory
  *		unchanged, and the device still working.  Each subtest
- *		reports how many failure points its path has.
+ *		reports how many failure points its path has.  GPU faults
+ *		that fail, injected or not, leave no range without pages.
  */
 
 #ifndef _GNU_SOURCE
@@ -31,7 +32,7 @@
 #include "igt.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("Fault injection (fail-nth) on every ioctl path and on a job that faults and migrates: clean errors, nothing changed, nothing leaked, and the number of failure points of each path.");
+IGT_TEST_DESCRIPTION("Fault injection (fail-nth) on every ioctl path and on a job that faults and migrates: clean errors, nothing changed, nothing leaked, no empty range left by a failed fault, and the number of failure points of each path.");
 
 #define SZ_4K		0x1000ul
 #define SZ_32K		0x8000ul
@@ -1235,6 +1236,150 @@ static void test_exec_job(bool migrate)
 	run_failpath(&p, &job_data);
 }
 
+/* ------------------------------------------------------------------ */
+/* Failed GPU faults leave no range behind                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Ranges of VM @vm of this process overlapping [@start, @end), from
+ * debugfs: all of them, or only those without pages.  -1 without debugfs.
+ */
+static int count_ranges(uint32_t vm, uint64_t start, uint64_t end,
+			bool empty_only)
+{
+	char line[256], state[16];
+	unsigned long long s, e;
+	bool mine = false;
+	unsigned int id;
+	int pid, count = 0;
+	FILE *file;
+
+	file = fopen(VSVM_IGT_DEBUGFS "0/vsvm_vms", "r");
+	if (!file)
+		return -1;
+	while (fgets(line, sizeof(line), file)) {
+		if (sscanf(line, "vm %u pid %d", &id, &pid) == 2) {
+			mine = id == vm && pid == getpid();
+			continue;
+		}
+		if (!mine ||
+		    sscanf(line, " [%llx, %llx) %15s", &s, &e, state) != 3)
+			continue;
+		if (s < end && e > start &&
+		    (!empty_only || !strcmp(state, "empty")))
+			count++;
+	}
+	fclose(file);
+	return count;
+}
+
+/* Faults that fail in hmm_range_fault(), each on a 2 MiB chunk of its own */
+#define SIGBUS_CHUNKS		32
+#define SIGBUS_FAULTS		(2 * SIGBUS_CHUNKS)
+#define SIGBUS_PROBE_CHUNK	5
+#define SIGBUS_PROBE_OFFSET	0x1238ul
+#define SIGBUS_PROBE_VALUE	0x51b05e7707a9e5eeull
+
+/*
+ * A shared mapping of an empty memfd: the VMA is there and readable, but
+ * every access is beyond the end of the file, so the GPU fault makes a
+ * range and hmm_range_fault() fails with EFAULT (SIGBUS on the CPU).  None
+ * of those ranges may stay.  Then the file grows, and one fault that
+ * succeeds leaves its range: the count does see ranges.
+ */
+static void fault_sigbus_no_range(void)
+{
+	const size_t size = SIGBUS_CHUNKS * SZ_2M;
+	int memfd = memfd_create("vsvm_failpath", MFD_CLOEXEC);
+	uint64_t value = SIGBUS_PROBE_VALUE, *dst;
+	uint32_t vm = job_vm_create();
+	struct drm_vsvm_wait w;
+	struct vsvm_batch b;
+	uint64_t start, addr;
+	uint8_t *map;
+	unsigned int i;
+	int n;
+
+	igt_assert_fd(memfd);
+	map = vsvm_map_isolated(size, SZ_2M, PROT_READ, MAP_SHARED, memfd, 0);
+	start = to_user_pointer(map);
+	for (i = 0; i < SIGBUS_FAULTS; i++) {
+		addr = start + (i % SIGBUS_CHUNKS) * SZ_2M +
+		       (i * 0x11000ul) % SZ_2M;
+		tool_batch(&b, BATCH_TEST);
+		vsvm_batch_copy(&b, to_user_pointer(tool_scratch()), addr, 8);
+		w = vsvm_run_error(dev.fd, vm, 0, &b);
+		vsvm_assert_gpu_error(&w, EFAULT, addr, DRM_VSVM_ACCESS_READ,
+				      0);
+		n = count_ranges(vm, start, start + size, false);
+		igt_assert_f(n == 0,
+			     "%d ranges left after %u faults that failed\n",
+			     n, i + 1);
+	}
+
+	igt_assert_eq(ftruncate(memfd, size), 0);
+	igt_assert_eq(pwrite(memfd, &value, sizeof(value),
+			     SIGBUS_PROBE_CHUNK * SZ_2M + SIGBUS_PROBE_OFFSET),
+		      (ssize_t)sizeof(value));
+	dst = (uint64_t *)tool_scratch();
+	*dst = 0;
+	addr = start + SIGBUS_PROBE_CHUNK * SZ_2M + SIGBUS_PROBE_OFFSET;
+	tool_batch(&b, BATCH_TEST);
+	vsvm_batch_copy(&b, to_user_pointer(dst), addr, sizeof(value));
+	vsvm_run(dev.fd, vm, 0, &b);
+	igt_assert_eq_u64(*dst, SIGBUS_PROBE_VALUE);
+	igt_assert_eq(count_ranges(vm, start, start + size, false), 1);
+	igt_assert_eq(count_ranges(vm, start, start + size, true), 0);
+
+	vm_destroy_quiet(dev.fd, vm);
+	munmap(map, size);
+	close(memfd);
+}
+
+/*
+ * The job of exec-job-fault-system, with the check that no range without
+ * pages is left in its VM once it ended, failed or not, before anything
+ * else touches the buffer.
+ */
+static bool job_check_no_empty_range(void *arg, int ret, bool injected)
+{
+	struct job_data *d = arg;
+	uint64_t start = to_user_pointer(d->buf.ptr);
+	struct drm_vsvm_wait wait;
+	bool clean;
+	int empty;
+
+	if (!ret)
+		wait_job(d->vm, d->exec.seqno, &wait);
+	empty = count_ranges(d->vm, start, start + SZ_2M, true);
+	clean = expect(empty == 0,
+		       "%d ranges without pages left after the job (%s)\n",
+		       empty, ret ? "EXEC failed" :
+		       wait.status == DRM_VSVM_WAIT_STATUS_DONE ?
+		       "completed" : errno_name(wait.error));
+	return job_check(arg, ret, injected) && clean;
+}
+
+static void test_exec_job_no_empty_range(void)
+{
+	const struct failpath p = {
+		.name = "exec-job-fault-no-empty-range",
+		.prepare = job_prepare,
+		.call = job_call,
+		.check = job_check_no_empty_range,
+		.cleanup = job_cleanup,
+		.job = true,
+	};
+
+	igt_require_f(count_ranges(dev.vm, 0, UINT64_MAX, false) >= 0,
+		      "no debugfs vsvm_vms\n");
+	fault_sigbus_no_range();
+
+	job_data.migrate = false;
+	job_data.counters = vsvm_has_counters();
+	run_failpath(&p, &job_data);
+}
+
 
 /* ------------------------------------------------------------------ */
 /* WAIT                                                                 */
@@ -1884,6 +2029,10 @@ igt_main
 	igt_describe("EXEC of a job that faults a fresh 2 MiB buffer kept in system memory, under fault injection in EXEC and in the job.");
 	igt_subtest("exec-job-fault-system")
 		test_exec_job(false);
+
+	igt_describe("GPU faults that fail, in hmm_range_fault() (reads beyond the end of a shared file) or on an injected allocation failure in the job, leave no range without pages in the VM, however many there are.");
+	igt_subtest("exec-job-fault-no-empty-range")
+		test_exec_job_no_empty_range();
 
 	igt_describe("WAIT for a job under fault injection.");
 	igt_subtest("wait-job")
