@@ -9,8 +9,9 @@
  * Description: The GPU as a user of the core mm like any other: what it
  *		writes reaches the mm's dirty tracking, so that MADV_FREE and
  *		swap keep it; what its faults allocate is charged to the
- *		memory cgroup of the process it works for; and mlock()ed
- *		memory stays in system memory.
+ *		memory cgroup of the process it works for; mlock()ed memory
+ *		stays in system memory; and munmap() holes that cut advised
+ *		spans in pieces do not take a VM past its MADVISE span limit.
  */
 
 #ifndef _GNU_SOURCE
@@ -36,7 +37,7 @@
 #include "igt.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("The GPU and the core mm: dirty tracking of GPU writes (MADV_FREE, swap), memory cgroup charges of GPU faults, mlock.");
+IGT_TEST_DESCRIPTION("The GPU and the core mm: dirty tracking of GPU writes (MADV_FREE, swap), memory cgroup charges of GPU faults, mlock, munmap() holes in advised spans.");
 
 #ifndef MADV_FREE
 #define MADV_FREE	8
@@ -1423,6 +1424,169 @@ static void test_mlock_after_vram(void)
 	gpu_free(&g);
 }
 
+/*
+ * Unmapped holes cut an advised span in pieces, and each piece counts
+ * against DRM_VSVM_MADVISE_MAX_SPANS: a VM at the limit whose spans get
+ * holes keeps the pieces up to the limit and gives the others the VM's
+ * defaults, and MADVISE still answers ENOSPC.
+ */
+#define HOLES_SPAN_PAGES	3
+#define HOLES_SPAN_SIZE		(HOLES_SPAN_PAGES * SZ_4K)
+/* The batch buffer of gpu_new() is one span: the area has the others. */
+#define HOLES_SPANS		(DRM_VSVM_MADVISE_MAX_SPANS - 1)
+#define HOLES_PUNCHED		8
+#define HOLES_STRIDE		(HOLES_SPANS / HOLES_PUNCHED)
+
+static struct drm_vsvm_mem_attrs holes_attrs(unsigned int i)
+{
+	static const uint32_t granule[] = { SZ_4K, SZ_64K, SZ_2M };
+
+	return (struct drm_vsvm_mem_attrs) {
+		.preferred_loc = i & 1 ? DRM_VSVM_LOC_SYSTEM : DRM_VSVM_LOC_VRAM,
+		.granularity = granule[i % 3],
+	};
+}
+
+static const struct drm_vsvm_mem_attrs holes_defaults = {
+	.preferred_loc = DRM_VSVM_LOC_SYSTEM,
+	.granularity = SZ_4K,
+	.atomic_policy = DRM_VSVM_ATOMIC_VRAM_ONLY,
+	.atomic_timeslice_ms = 7,
+};
+
+static bool holes_same(const struct drm_vsvm_mem_attrs *a,
+		       const struct drm_vsvm_mem_attrs *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static bool holes_punched(unsigned int i)
+{
+	return i % HOLES_STRIDE == HOLES_STRIDE / 2 &&
+	       i / HOLES_STRIDE < HOLES_PUNCHED;
+}
+
+/* Whether pages [@first, @last) of span @i include its hole */
+static bool holes_cover_hole(unsigned int i, uint64_t first, uint64_t last)
+{
+	return holes_punched(i) && first <= 1 && last > 1;
+}
+
+/*
+ * Walks the area with ATTR_QUERY and checks every advised part: it lies in
+ * one span, keeps that span's attributes and, once @holes are punched,
+ * spares its hole.  The rest has the VM's defaults.  Returns the number of
+ * advised spans.
+ */
+static unsigned int holes_walk(struct gpu *g, const uint8_t *area,
+			       bool holes)
+{
+	const uint64_t start = to_user_pointer(area);
+	const uint64_t end = start + HOLES_SPANS * HOLES_SPAN_SIZE;
+	struct drm_vsvm_attr_query q;
+	struct drm_vsvm_mem_attrs want;
+	uint64_t addr, first, last;
+	unsigned int spans = 0, i;
+
+	for (addr = start; addr < end; addr = q.start + q.size) {
+		q = vsvm_attr_query(g->fd, g->vm, addr);
+		if (!q.advised) {
+			igt_assert_f(holes_same(&q.attrs, &holes_defaults),
+				     "%#llx: not advised, but not the VM's defaults\n",
+				     (unsigned long long)addr);
+			continue;
+		}
+		spans++;
+		i = (q.start - start) / HOLES_SPAN_SIZE;
+		first = (q.start - start) / SZ_4K - i * HOLES_SPAN_PAGES;
+		last = first + q.size / SZ_4K;
+		want = holes_attrs(i);
+		igt_assert_f(last <= HOLES_SPAN_PAGES,
+			     "[%#llx, +%#llx) reaches beyond span %u\n",
+			     (unsigned long long)q.start,
+			     (unsigned long long)q.size, i);
+		igt_assert_f(holes_same(&q.attrs, &want),
+			     "[%#llx, +%#llx): not the attributes of span %u\n",
+			     (unsigned long long)q.start,
+			     (unsigned long long)q.size, i);
+		igt_assert_f(!holes || !holes_cover_hole(i, first, last),
+			     "the hole of span %u is still advised\n", i);
+	}
+	return spans;
+}
+
+static int holes_madvise(struct gpu *g, const void *p, size_t size,
+			 const struct drm_vsvm_mem_attrs *attrs)
+{
+	struct drm_vsvm_madvise m = {
+		.vm_id = g->vm,
+		.start = to_user_pointer(p),
+		.size = size,
+		.attrs = *attrs,
+	};
+
+	return __vsvm_madvise(g->fd, &m);
+}
+
+static void test_madvise_holes_span_limit(void)
+{
+	const size_t size = (HOLES_SPANS + 1) * HOLES_SPAN_SIZE;
+	const struct drm_vsvm_mem_attrs other = {
+		.preferred_loc = DRM_VSVM_LOC_AUTO,
+		.granularity = SZ_64K,
+	};
+	struct drm_vsvm_attr_query q;
+	uint8_t *area, *extra;
+	unsigned int i, spans;
+	struct gpu g;
+
+	vsvm_require_vram(dev.fd);
+	g = gpu_new(dev.fd, false);
+	vsvm_vm_default_attrs(g.fd, g.vm, &holes_defaults);
+	area = mmap(NULL, size, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	igt_assert(area != MAP_FAILED);
+	extra = area + HOLES_SPANS * HOLES_SPAN_SIZE;
+
+	/* The VM at its limit */
+	for (i = 0; i < HOLES_SPANS; i++) {
+		const struct drm_vsvm_mem_attrs attrs = holes_attrs(i);
+
+		igt_assert_eq(holes_madvise(&g, area + i * HOLES_SPAN_SIZE,
+					    HOLES_SPAN_SIZE, &attrs), 0);
+	}
+	igt_assert_eq(holes_madvise(&g, extra, SZ_4K, &other), -ENOSPC);
+	igt_assert_eq(holes_walk(&g, area, false), HOLES_SPANS);
+
+	/* Each hole makes two pieces of a span: more than the limit */
+	for (i = 0; i < HOLES_SPANS; i++)
+		if (holes_punched(i))
+			igt_assert_eq(munmap(area + i * HOLES_SPAN_SIZE + SZ_4K,
+					     SZ_4K), 0);
+	spans = holes_walk(&g, area, true);
+	igt_info("%u spans at the limit, %u of them cut in two by a hole: %u spans advised after\n",
+		 DRM_VSVM_MADVISE_MAX_SPANS, HOLES_PUNCHED, spans + 1);
+	igt_assert_f(spans == HOLES_SPANS,
+		     "%u spans advised with the batch buffer's, the limit is %u\n",
+		     spans + 1, DRM_VSVM_MADVISE_MAX_SPANS);
+	igt_assert_eq(holes_madvise(&g, extra, SZ_4K, &other), -ENOSPC);
+	igt_assert_eq(holes_walk(&g, area, true), HOLES_SPANS);
+
+	/* Replacing a whole span needs no more; freeing one makes room */
+	igt_assert_eq(holes_madvise(&g, area, HOLES_SPAN_SIZE, &other), 0);
+	q = vsvm_attr_query(g.fd, g.vm, to_user_pointer(area));
+	igt_assert(q.advised && holes_same(&q.attrs, &other));
+	igt_assert_eq(munmap(area, HOLES_SPAN_SIZE), 0);
+	igt_assert_eq(holes_madvise(&g, extra, SZ_4K, &other), 0);
+	igt_assert_eq(vsvm_attr_query(g.fd, g.vm,
+				      to_user_pointer(extra)).advised, 1);
+	igt_assert_eq(holes_madvise(&g, extra + SZ_4K, SZ_4K, &other),
+		      -ENOSPC);
+
+	munmap(area, size);
+	gpu_free(&g);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1456,6 +1620,10 @@ igt_main
 	igt_describe("mlock() of memory in VRAM brings it back to system memory with its data, and it stays there when the GPU writes it again.");
 	igt_subtest("mlock-after-vram")
 		test_mlock_after_vram();
+
+	igt_describe("Unmapped holes that cut the spans of a VM at its MADVISE span limit into more pieces than the limit leave it at the limit: the pieces beyond it get the VM's defaults, the others keep their attributes, and MADVISE still answers ENOSPC.");
+	igt_subtest("madvise-holes-span-limit")
+		test_madvise_holes_span_limit();
 
 	igt_fixture {
 		cgroup_teardown();
