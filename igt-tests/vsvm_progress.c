@@ -11,7 +11,8 @@
  *		that can never move fails at once; VRAM-only atomics progress
  *		while the CPU hammers the same counters; a CPU polling a fence
  *		in the buffer a job is writing does not make the buffer
- *		ping-pong for seconds; and a GPU write to copy-on-write VRAM
+ *		ping-pong for seconds, while PREFETCH does not arm the
+ *		ping-pong guard; and a GPU write to copy-on-write VRAM
  *		pages completes while the VMA under it is split.
  */
 
@@ -35,7 +36,7 @@
 #include "igt_kmod.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("Forward progress: user-fence wake-ups from other VMs, devices and the CPU, VRAM-only atomics on pinned memory and under CPU contention, fence polling during a job, and copy-on-write VRAM under a VMA split.");
+IGT_TEST_DESCRIPTION("Forward progress: user-fence wake-ups from other VMs, devices and the CPU, VRAM-only atomics on pinned memory and under CPU contention, fence polling during a job, PREFETCH and the ping-pong guard, and copy-on-write VRAM under a VMA split.");
 
 #define SZ_4K		0x1000ul
 #define SZ_64K		0x10000ul
@@ -880,7 +881,127 @@ static void test_pingpong_fence_poll(void)
 }
 
 /*
- * 5. A GPU write to VRAM pages shared copy-on-write with a child moves them
+ * 5. PREFETCH does not arm the ping-pong guard: a move userspace asked for
+ * is not the CPU taking pages back.  A page that PREFETCH took out of VRAM
+ * the GPU had mapped goes back to VRAM at the GPU's next fault, however
+ * soon it comes, round after round.  The same page after a CPU touch is
+ * held back in system memory by that fault: the guard works here.
+ */
+#define GUARD_ROUNDS	8
+#define GUARD_PAGE	0x3000ul
+
+/* One GPU write of @value to @p */
+static void gpu_store(const struct gpu *g, void *p, uint64_t value)
+{
+	struct vsvm_batch *b = tool_batch();
+
+	vsvm_batch_store64(b, to_user_pointer(p), value);
+	run(g, b);
+}
+
+static void prefetch_page(const struct gpu *g, void *p, uint32_t region)
+{
+	struct drm_vsvm_prefetch pf = vsvm_prefetch(g->fd, g->vm,
+						    to_user_pointer(p), SZ_4K,
+						    region);
+
+	igt_assert_f(pf.moved == 1,
+		     "PREFETCH to %s: moved %llu already %llu busy %llu no_memory %llu\n",
+		     region == DRM_VSVM_REGION_VRAM ? "VRAM" : "system memory",
+		     (unsigned long long)pf.moved,
+		     (unsigned long long)pf.already,
+		     (unsigned long long)pf.busy,
+		     (unsigned long long)pf.no_memory);
+}
+
+static size_t page_in_vram(const struct gpu *g, const void *p)
+{
+	return vsvm_residency_count(g->fd, g->vm, to_user_pointer(p), SZ_4K,
+				    VSVM_RESIDENCY_VRAM);
+}
+
+/* A 64 KiB buffer of its own (one range) that prefers VRAM, in 4 KiB units */
+static uint8_t *guard_buffer(const struct gpu *g, uint32_t seed)
+{
+	const struct drm_vsvm_mem_attrs vram =
+		mem_attrs(DRM_VSVM_LOC_VRAM, SZ_4K, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+	uint8_t *buf = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
+
+	advise_attrs(g, buf, SZ_64K, &vram);
+	vsvm_pattern_fill(buf, SZ_64K, seed);
+	return buf;
+}
+
+/* The page of @buf the GPU writes, and what the CPU must find elsewhere */
+static void guard_check(uint8_t *buf, uint32_t seed, uint64_t value)
+{
+	uint8_t *want = malloc(SZ_64K);
+
+	igt_assert(want);
+	vsvm_pattern_fill(want, SZ_64K, seed);
+	memcpy(want + GUARD_PAGE, &value, sizeof(value));
+	assert_same(buf, want, SZ_64K);
+	free(want);
+}
+
+static void test_prefetch_no_pingpong_guard(void)
+{
+	struct counters before, after;
+	uint8_t *buf, *page, *ctl;
+	uint64_t value = 0;
+	unsigned int r;
+
+	vsvm_require_vram(dev.fd);
+	buf = guard_buffer(&dev, 0x6a7d0001);
+	page = buf + GUARD_PAGE;
+	counters_read(0, &before);
+	for (r = 0; r < GUARD_ROUNDS; r++) {
+		/* The GPU maps the page where PREFETCH put it, in VRAM */
+		prefetch_page(&dev, page, DRM_VSVM_REGION_VRAM);
+		value = 0x6a7d000000000000ull | r << 8;
+		gpu_store(&dev, page, value);
+		igt_assert_f(page_in_vram(&dev, page) == 1,
+			     "round %u: the page left VRAM on a GPU write\n",
+			     r);
+
+		/* PREFETCH takes it out; the next GPU fault takes it back */
+		prefetch_page(&dev, page, DRM_VSVM_REGION_SYSTEM);
+		gpu_store(&dev, page, ++value);
+		counters_read(0, &after);
+		igt_assert_f(page_in_vram(&dev, page) == 1,
+			     "round %u: the GPU fault right after PREFETCH to system memory left the page there (GPU faults held back: %lld)\n",
+			     r, counters_delta(&before, &after,
+					       "migrate_backoff"));
+		prefetch_page(&dev, page, DRM_VSVM_REGION_SYSTEM);
+	}
+	after = counters_log(&before);
+	igt_assert_eq(counters_delta(&before, &after, "migrate_backoff"), 0);
+	igt_assert_eq(counters_delta(&before, &after, "cpu_faults_vram"), 0);
+	/* Each round: PREFETCH and the GPU fault to VRAM, two PREFETCH out */
+	igt_assert_eq(counters_delta(&before, &after, "migrate_to_vram"),
+		      2 * GUARD_ROUNDS);
+	igt_assert_eq(counters_delta(&before, &after, "migrate_to_sys"),
+		      2 * GUARD_ROUNDS);
+	guard_check(buf, 0x6a7d0001, value);
+
+	/* A CPU touch does arm the guard: the next GPU fault is held back. */
+	ctl = guard_buffer(&dev, 0x6a7d0002);
+	gpu_store(&dev, ctl + GUARD_PAGE, 1);
+	igt_assert_eq(page_in_vram(&dev, ctl + GUARD_PAGE), 1);
+	igt_assert_eq_u64(*(uint64_t *)(ctl + GUARD_PAGE), 1);
+	counters_read(0, &before);
+	gpu_store(&dev, ctl + GUARD_PAGE, 2);
+	after = counters_log(&before);
+	igt_assert_eq(counters_delta(&before, &after, "migrate_backoff"), 1);
+	igt_assert_eq(page_in_vram(&dev, ctl + GUARD_PAGE), 0);
+	guard_check(ctl, 0x6a7d0002, 2);
+
+	munmap(ctl, SZ_64K);
+	munmap(buf, SZ_64K);
+}
+
+/*
+ * 6. A GPU write to VRAM pages shared copy-on-write with a child moves them
  * to system memory to break the sharing.  It must complete even when
  * mprotect() splits the VMA under the range the fault works on: before
  * the write, for good, or while the fault is being handled.
@@ -1188,6 +1309,10 @@ igt_main
 	igt_describe("A job fills a 2 MiB buffer and stores a fence in it while a CPU thread polls the fence: the job completes in seconds, the data exact.");
 	igt_subtest("pingpong-fence-poll")
 		test_pingpong_fence_poll();
+
+	igt_describe("PREFETCH to system memory of a page the GPU mapped in VRAM does not arm the ping-pong guard: the GPU's next fault takes it back to VRAM at once, round after round, while after a CPU touch it is held back.");
+	igt_subtest("prefetch-no-pingpong-guard")
+		test_prefetch_no_pingpong_guard();
 
 	igt_describe("A GPU write to VRAM pages shared copy-on-write with a child completes while mprotect() splits the VMA, before or during the fault; parent and child keep their own data.");
 	igt_subtest("cow-vram-mprotect-split")
