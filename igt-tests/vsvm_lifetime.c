@@ -9,8 +9,9 @@
  * Description: What outlives what: a VM destroyed while other threads'
  *		ioctls and jobs use it, the sequence numbers of concurrent
  *		EXECs, ioctls whose result
- *		cannot be copied back to userspace, and VM teardown under jobs
- *		that are stuck servicing a GPU fault.
+ *		cannot be copied back to userspace, VM teardown under jobs
+ *		that are stuck servicing a GPU fault, and the garbage
+ *		collector of a VM that outlives its process.
  */
 
 #ifndef _GNU_SOURCE
@@ -34,7 +35,7 @@
 #include "igt_kmod.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unique seqnos, copy-out failures, teardown of stuck jobs.");
+IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unique seqnos, copy-out failures, teardown of stuck jobs, garbage collection after the process exited.");
 
 #define SZ_4K		0x1000ul
 #define SZ_64K		0x10000ul
@@ -1402,6 +1403,299 @@ static void test_destroy_during_long_job(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* gc-after-owner-exit                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The garbage collector of a VM whose process has exited, the VM kept by
+ * a file another process still has open.  The exit unmaps everything, so
+ * every range of the VM is queued, and the collector runs once the address
+ * space is gone.  Or it races the exit: collecting a partially unmapped
+ * range, it makes new ranges of what is still mapped, and must hold the
+ * address space (mmget()) until they are in, or the exit's unmap misses
+ * them and they stay for good.  The child makes ranges, partially and
+ * wholly unmaps buffers and exits; the parent checks that the collector
+ * removed each range of the VM it kept, and that the VM stays usable by
+ * seqno from the parent.  The first child waits for the collector before
+ * it exits, so that the count is exact: each range left at the exit is
+ * collected once, none split; the others exit at once, to race it.
+ */
+#define GC_BUFS		4
+#define GC_FILL		0x6cc0ffee
+#define GC_ROUNDS	32
+#define GC_TIMEOUT_MS	10000
+
+struct gc_report {
+	int stage;
+	int go;
+	int error;
+	uint32_t vm;
+	uint64_t seqno;
+};
+
+static int gc_child_work(int fd, struct gc_report *rep, bool has_vram)
+{
+	struct drm_vsvm_madvise system = {
+		.flags = DRM_VSVM_MADVISE_VM_DEFAULT,
+		.attrs.preferred_loc = DRM_VSVM_LOC_SYSTEM,
+	};
+	struct drm_vsvm_vm_create create = {};
+	struct drm_vsvm_wait wait;
+	struct drm_vsvm_exec exec;
+	struct vsvm_batch b;
+	uint8_t *bufs, *cmds;
+	unsigned int i;
+	int ret;
+
+	/* 2 MiB aligned buffers, one GPU range each, and the batch */
+	bufs = mmap(NULL, (GC_BUFS + 1) * SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cmds = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bufs == MAP_FAILED || cmds == MAP_FAILED)
+		return -ENOMEM;
+	bufs = (uint8_t *)(((uintptr_t)bufs + SZ_2M - 1) & ~(SZ_2M - 1));
+
+	ret = __vsvm_vm_create(fd, &create);
+	if (!ret && has_vram) {
+		system.vm_id = create.vm_id;
+		ret = __vsvm_madvise(fd, &system);
+	}
+	if (ret)
+		return ret;
+	rep->vm = create.vm_id;
+
+	vsvm_batch_init(&b, cmds, SZ_4K);
+	for (i = 0; i < GC_BUFS; i++)
+		vsvm_batch_fill(&b, to_user_pointer(bufs + i * SZ_2M), SZ_2M,
+				GC_FILL + i);
+	exec = (struct drm_vsvm_exec) {
+		.vm_id = create.vm_id,
+		.batch_addr = to_user_pointer(cmds),
+		.batch_size = b.size,
+	};
+	ret = __vsvm_exec(fd, &exec);
+	if (!ret)
+		ret = __vsvm_wait_job(fd, create.vm_id, exec.seqno,
+				      vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS),
+				      &wait);
+	if (ret)
+		return ret;
+	if (wait.status != DRM_VSVM_WAIT_STATUS_DONE)
+		return -EIO;
+	rep->seqno = exec.seqno;
+
+	/*
+	 * The first page of one buffer goes, which leaves 46 ranges for the
+	 * collector to make of the rest, and the whole of another.
+	 */
+	if (munmap(bufs, SZ_4K) || munmap(bufs + SZ_2M, SZ_2M))
+		return -errno;
+	return 0;
+}
+
+/*
+ * The child: make the VM and its ranges, unmap, then exit at once, or
+ * with @settle when the parent says so.
+ */
+static void __attribute__((noreturn))
+gc_child(int fd, struct gc_report *rep, bool has_vram, bool settle)
+{
+	int ret = gc_child_work(fd, rep, has_vram);
+
+	rep->error = ret;
+	store_int(&rep->stage, ret ? -1 : 1);
+	while (settle && !ret && !load_int(&rep->go))
+		usleep(1000);
+	_exit(ret ? 1 : 0);
+}
+
+/*
+ * The ranges of VM @vm of process @pid in debugfs, and how many of them
+ * wait for the garbage collector; -1 if the VM is not listed.
+ */
+static int vm_ranges(pid_t pid, uint32_t vm, int *unmapped)
+{
+	char line[256];
+	int count = -1, p;
+	unsigned int id;
+	FILE *file;
+
+	*unmapped = 0;
+	file = fopen(VSVM_VMS, "r");
+	igt_require_f(file, "cannot read %s: %s\n", VSVM_VMS,
+		      strerror(errno));
+	while (fgets(line, sizeof(line), file)) {
+		if (sscanf(line, "vm %u pid %d", &id, &p) == 2) {
+			if (count >= 0)
+				break;
+			if (id == vm && p == pid)
+				count = 0;
+			continue;
+		}
+		if (count < 0 || line[0] != ' ')
+			continue;
+		count++;
+		if (strstr(line, " unmapped"))
+			(*unmapped)++;
+	}
+	fclose(file);
+	return count;
+}
+
+/* Logs the ranges debugfs lists for VM @vm of process @pid */
+static void vm_ranges_log(pid_t pid, uint32_t vm)
+{
+	char line[256];
+	bool mine = false;
+	unsigned int id;
+	FILE *file;
+	int p;
+
+	file = fopen(VSVM_VMS, "r");
+	if (!file)
+		return;
+	while (fgets(line, sizeof(line), file)) {
+		if (sscanf(line, "vm %u pid %d", &id, &p) == 2)
+			mine = id == vm && p == pid;
+		if (mine)
+			igt_info("%s", line);
+	}
+	fclose(file);
+}
+
+/*
+ * Waits (bounded) until VM @vm of @pid lists @want ranges (-1: until it is
+ * not listed), or, with @want -2, until none of its ranges waits for the
+ * collector.  Returns the last count.
+ */
+static int vm_ranges_wait(pid_t pid, uint32_t vm, int want)
+{
+	int64_t deadline = vsvm_deadline_ns(GC_TIMEOUT_MS);
+	int n, unmapped;
+
+	for (;;) {
+		n = vm_ranges(pid, vm, &unmapped);
+		if (want == -2 ? !unmapped : n == want)
+			return n;
+		if (vsvm_now_ns() > deadline)
+			break;
+		usleep(10000);
+	}
+	vm_ranges_log(pid, vm);
+	return n;
+}
+
+static pid_t gc_child_start(int fd, struct gc_report *rep, bool settle)
+{
+	bool has_vram = vsvm_has_vram(fd);
+	pid_t pid;
+
+	memset(rep, 0, sizeof(*rep));
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid)
+		gc_child(fd, rep, has_vram, settle);
+	state.child = pid;
+	igt_assert_f(wait_flag(&rep->stage, VSVM_WAIT_TIMEOUT_MS) &&
+		     load_int(&rep->stage) == 1,
+		     "the child could not make its ranges: %d (%s)\n",
+		     rep->error, strerror(-rep->error));
+	return pid;
+}
+
+static void gc_child_reap(pid_t pid)
+{
+	int status;
+
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	state.child = -1;
+	igt_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+}
+
+/* The child's VM is whole after its exit: its job is known by seqno */
+static void gc_check_vm_alive(int fd, const struct gc_report *rep,
+			      uint8_t *cmds)
+{
+	struct drm_vsvm_exec exec = {
+		.vm_id = rep->vm,
+		.batch_addr = to_user_pointer(cmds),
+		.batch_size = 8,
+	};
+	struct drm_vsvm_wait wait;
+
+	igt_assert_eq(__vsvm_wait_job(fd, rep->vm, rep->seqno, 0, &wait), 0);
+	igt_assert_eq_u32(wait.status, DRM_VSVM_WAIT_STATUS_DONE);
+	igt_assert_eq(__vsvm_exec(fd, &exec), -EPERM);
+}
+
+static void test_gc_after_owner_exit(void)
+{
+	uint64_t gc0, split0, alive0 = vsvm_counter("ranges_alive");
+	uint8_t *cmds = vsvm_map_anon(SZ_4K);
+	uint32_t vms[GC_ROUNDS + 1];
+	pid_t pids[GC_ROUNDS + 1];
+	struct gc_report *rep;
+	int fd = dev_open();
+	int n, before, unmapped;
+	struct vsvm_batch b;
+	unsigned int r;
+	pid_t pid;
+
+	rep = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	igt_assert(rep != MAP_FAILED);
+	vsvm_batch_init(&b, cmds, SZ_4K);
+	vsvm_batch_nop(&b);
+
+	/* The collector done with the unmaps while the child lives */
+	pid = gc_child_start(fd, rep, true);
+	vms[0] = rep->vm;
+	pids[0] = pid;
+	igt_assert_lte(0, vm_ranges_wait(pid, rep->vm, -2));
+	before = vm_ranges(pid, rep->vm, &unmapped);
+	igt_info("the child's VM %u has %d ranges before the exit\n",
+		 rep->vm, before);
+	/* two whole buffers, what is left of the third, and the batch */
+	igt_assert_lte(GC_BUFS - 1, before);
+	gc0 = vsvm_counter("ranges_gc");
+	split0 = vsvm_counter("ranges_split");
+
+	/* The exit queues every range, collected with the mm gone */
+	store_int(&rep->go, 1);
+	gc_child_reap(pid);
+	n = vm_ranges_wait(pid, rep->vm, 0);
+	igt_assert_f(n == 0,
+		     "%d of the %d ranges of the exited child's VM still there after %u ms\n",
+		     n, before, GC_TIMEOUT_MS);
+	igt_assert_eq_u64(vsvm_counter("ranges_gc") - gc0, before);
+	igt_assert_eq_u64(vsvm_counter("ranges_split") - split0, 0);
+	gc_check_vm_alive(fd, rep, cmds);
+
+	/* Children that exit right after their unmaps: the collector races */
+	for (r = 1; r <= GC_ROUNDS; r++) {
+		pid = gc_child_start(fd, rep, false);
+		vms[r] = rep->vm;
+		pids[r] = pid;
+		gc_child_reap(pid);
+		n = vm_ranges_wait(pid, rep->vm, 0);
+		igt_assert_f(n == 0,
+			     "round %u: %d ranges of the exited child's VM still there after %u ms\n",
+			     r, n, GC_TIMEOUT_MS);
+		gc_check_vm_alive(fd, rep, cmds);
+	}
+
+	/* Closing the last file destroys the VMs */
+	dev_close(fd);
+	for (r = 0; r <= GC_ROUNDS; r++)
+		igt_assert_eq(vm_ranges_wait(pids[r], vms[r], -1), -1);
+	igt_assert_eq_u64(vsvm_counter("ranges_alive"), alive0);
+
+	munmap(rep, SZ_4K);
+	munmap(cmds, SZ_4K);
+}
+
+/* ------------------------------------------------------------------ */
 
 /* Puts back what a failed subtest may have left behind. */
 static void restore_all(void)
@@ -1468,6 +1762,10 @@ igt_main
 	igt_describe("VM_DESTROY, close() and process exit return promptly while a job is stuck retrying a GPU fault, without waiting for the job timeout.");
 	igt_subtest("destroy-during-long-job")
 		test_destroy_during_long_job();
+
+	igt_describe("The garbage collector of a VM whose process exited, its file kept open by another process: every range is gone after the exit, those the collector makes of partially unmapped ranges while it races the exit included, and the VM stays usable by seqno.");
+	igt_subtest("gc-after-owner-exit")
+		test_gc_after_owner_exit();
 
 	igt_fixture
 		restore_all();
