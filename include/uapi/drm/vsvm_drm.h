@@ -564,10 +564,12 @@ enum drm_vsvm_wait_status {
  * DRM_VSVM_WAIT_USER_FENCE, until the 64-bit word at @addr (8-byte aligned)
  * satisfies @op against @value under @mask.  A job's status can be asked for
  * any number of times while its VM lives; a VM keeps the records of its
- * last 64 failed jobs, and a job older than the oldest record it still has
- * answers -ENODATA.  A user fence written by a GPU job of any VM of any
- * vsvm device wakes the wait at once; one written by the CPU is seen within
- * 10 ms.
+ * last 64 failed jobs.  When it drops an older record it can no longer
+ * tell whether a job up to that one failed, so every job whose @seqno is
+ * at most the dropped record's answers -ENODATA, even one that succeeded;
+ * later jobs answer as usual.  A user fence written by a GPU job of any VM
+ * of any vsvm device wakes the wait at once; one written by the CPU is seen
+ * within 10 ms.
  *
  * @timeout_ns is an absolute CLOCK_MONOTONIC time, so a wait interrupted by
  * a signal restarts with the same deadline; a deadline in the past only
@@ -578,7 +580,7 @@ enum drm_vsvm_wait_status {
  * fields (@addr, @value, @mask, @op) set in a job wait or @seqno set in a
  * user-fence wait; -ENOENT for an unknown @vm_id; -EPERM for a user-fence
  * wait from a process other than the VM's creator; -EFAULT if @addr cannot
- * be read; -ENODATA for a job whose record was dropped; -ETIME when the
+ * be read; -ENODATA for a job no newer than a dropped record; -ETIME when the
  * deadline passes first.
  */
 struct drm_vsvm_wait {

@@ -216,7 +216,8 @@ static const struct file_operations vsvm_fops = {
  *       result cannot be written back; jobs end with ENODEV when the
  *       device is unplugged; user-fence WAIT sees GPU writes of every VM
  *       and device at once and CPU writes within 10 ms; WAIT answers
- *       -ENODATA for a job older than the last 64 failed ones; MADVISE is
+ *       -ENODATA for a job no newer than the last failed-job record it
+ *       dropped (a VM keeps 64); MADVISE is
  *       all or nothing; mlock()ed memory stays in system memory.
  */
 static const struct drm_driver vsvm_drm_driver = {

@@ -44,9 +44,12 @@
  * A job that succeeds is forgotten at once.  A job that fails is kept in
  * its VM with its error (which command, which address, which access) so
  * that WAIT can report it, until the VM is destroyed; a VM keeps the
- * records of its last VSVM_VM_MAX_FAILED_JOBS failed jobs, and WAIT answers
- * -ENODATA for a job older than the oldest record it still has.  Jobs and
- * their records are charged to the submitting process's memory cgroup.
+ * records of its last VSVM_VM_MAX_FAILED_JOBS failed jobs.  Once it has
+ * dropped one, it cannot tell a success from a dropped failure for any job
+ * up to that one (&vsvm_vm.forgotten_seqno), and WAIT answers -ENODATA for
+ * them, whether they failed or not; later jobs are answered as usual.
+ * Jobs and their records are charged to the submitting process's memory
+ * cgroup.
  *
  * A job runs in a kernel worker, but on behalf of the VM's process: the
  * worker charges everything it allocates for the job (ranges, page arrays,
@@ -348,7 +351,8 @@ out_exit:
 /*
  * The state of job @seqno: -EINPROGRESS while it runs, 0 when it succeeded,
  * -EIO with @args filled when it failed, -EINVAL for a seqno never issued,
- * -ENODATA for a job that ended before the oldest failure still recorded.
+ * -ENODATA for an ended job whose seqno is at most the newest dropped
+ * record's.
  */
 static int vsvm_job_status(struct vsvm_vm *vm, u64 seqno,
 			   struct drm_vsvm_wait *args)
