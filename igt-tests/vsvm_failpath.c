@@ -34,15 +34,6 @@
 
 IGT_TEST_DESCRIPTION("Fault injection (fail-nth) on every ioctl path and on a job that faults and migrates: clean errors, nothing changed, nothing leaked, no empty range left by a failed fault, and the number of failure points of each path.");
 
-#define SZ_4K		0x1000ul
-#define SZ_32K		0x8000ul
-#define SZ_64K		0x10000ul
-#define SZ_1M		0x100000ul
-#define SZ_2M		0x200000ul
-
-#define PAGES(size)	((size) / SZ_4K)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 /*
  * Bounds of the fail-nth loop: an ioctl path, and a path with a job, whose
  * iterations cost far more.  Reaching one fails the subtest.
@@ -1379,7 +1370,6 @@ static void test_exec_job_no_empty_range(void)
 	job_data.counters = vsvm_has_counters();
 	run_failpath(&p, &job_data);
 }
-
 
 /* ------------------------------------------------------------------ */
 /* WAIT                                                                 */

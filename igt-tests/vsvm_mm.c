@@ -52,14 +52,6 @@ IGT_TEST_DESCRIPTION("The GPU and the core mm: dirty tracking of GPU writes (MAD
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
 
-#define SZ_4K		0x1000ul
-#define SZ_64K		0x10000ul
-#define SZ_1M		0x100000ul
-#define SZ_2M		0x200000ul
-#define SZ_1G		0x40000000ull
-
-#define PAGES(size)	((size) / SZ_4K)
-
 #define BATCH_CAPACITY	SZ_64K
 
 /* /proc/self/pagemap */

@@ -38,17 +38,6 @@
 
 IGT_TEST_DESCRIPTION("Forward progress: user-fence wake-ups from other VMs, devices and the CPU, VRAM-only atomics on pinned memory and under CPU contention, fence polling during a job, PREFETCH and the ping-pong guard, and copy-on-write VRAM under a VMA split.");
 
-#define SZ_4K		0x1000ul
-#define SZ_64K		0x10000ul
-#define SZ_1M		0x100000ul
-#define SZ_2M		0x200000ul
-
-#define PAGES(size)	((size) / SZ_4K)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-#define NSEC_PER_MSEC	1000000ll
-#define NSEC_PER_SEC	1000000000ll
-
 #define BATCH_CAPACITY	SZ_64K
 /* Written by the STORE that ends a batch which is expected to fail. */
 #define MARKER		0x3a3a5c5c7e7e9191ull

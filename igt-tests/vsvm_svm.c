@@ -32,14 +32,6 @@
 
 IGT_TEST_DESCRIPTION("The GPU works on the process's own memory (SVM): every kind of mapping, invalidation, faults, fork, threads, atomics, failed-job records and ioctl validation.");
 
-#define SZ_4K		0x1000ul
-#define SZ_64K		0x10000ul
-#define SZ_1M		0x100000ul
-#define SZ_2M		0x200000ul
-
-#define PAGES(size)	((size) / SZ_4K)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define BATCH_CAPACITY	SZ_64K
 /* Written by the STORE that ends a batch which is expected to fail. */
 #define MARKER		0x3a3a5c5c7e7e9191ull

@@ -35,6 +35,21 @@
  */
 #define VSVM_WAIT_TIMEOUT_MS	15000
 
+/* Sizes, as the kernel spells them, and units */
+#define SZ_4K			0x1000ul
+#define SZ_32K			0x8000ul
+#define SZ_64K			0x10000ul
+#define SZ_1M			0x100000ul
+#define SZ_2M			0x200000ul
+#define SZ_1G			0x40000000ul
+/* 4 KiB pages in @size bytes */
+#define PAGES(size)		((size) / SZ_4K)
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#define NSEC_PER_MSEC		1000000ll
+#define NSEC_PER_SEC		1000000000ll
+
 /* "Do not check" values for vsvm_assert_gpu_error(). */
 #define VSVM_ANY_ADDR		UINT64_MAX
 #define VSVM_ANY_U32		UINT32_MAX
