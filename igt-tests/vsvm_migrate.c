@@ -258,32 +258,6 @@ static void assert_gpu_state(const struct gpu *g, const void *p, size_t size,
 	free(info);
 }
 
-/* The words of [@off, @off + @len) of @buf are those of pattern @seed. */
-static void assert_pattern_range(const void *buf, size_t off, size_t len,
-				 uint32_t seed)
-{
-	const uint32_t *w = buf;
-	size_t i;
-
-	for (i = off / 4; i < (off + len) / 4; i++)
-		igt_assert_f(w[i] == vsvm_pattern_word(seed, i),
-			     "%p + %#zx: %#x, pattern %#x has %#x\n", buf,
-			     i * 4, w[i], seed, vsvm_pattern_word(seed, i));
-}
-
-static void assert_same(const void *got, const void *want, size_t size)
-{
-	const uint8_t *g = got, *w = want;
-	size_t i;
-
-	if (!memcmp(got, want, size))
-		return;
-	for (i = 0; g[i] == w[i]; i++)
-		;
-	igt_assert_f(false, "%p + %#zx (of %#zx): %#04x, expected %#04x\n",
-		     got, i, size, g[i], w[i]);
-}
-
 static void set_words(void *buf, size_t size, uint32_t word)
 {
 	uint32_t *w = buf;
@@ -291,16 +265,6 @@ static void set_words(void *buf, size_t size, uint32_t word)
 
 	for (i = 0; i < size / 4; i++)
 		w[i] = word;
-}
-
-/* A copy of @buf, for comparisons after the buffer moved around. */
-static uint8_t *snapshot(const void *buf, size_t size)
-{
-	uint8_t *copy = malloc(size);
-
-	igt_assert(copy);
-	memcpy(copy, buf, size);
-	return copy;
 }
 
 /* The counters the tests look at */
@@ -1199,7 +1163,7 @@ static void test_prefetch(void)
 	struct stats before;
 
 	vsvm_pattern_fill(buf, size, seed);
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 
 	/* To VRAM: every page moves, and the counters say so */
 	before = stats_read(&dev);
@@ -1219,7 +1183,7 @@ static void test_prefetch(void)
 
 	/* The GPU reads and writes the pages in VRAM, where they stay */
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 	assert_gpu_state(&dev, buf, size, DRM_VSVM_PAGE_VRAM);
 	gpu_fill(&dev, buf + SZ_1M, SZ_64K, word);
 	set_words(ref + SZ_1M, SZ_64K, word);
@@ -1236,7 +1200,7 @@ static void test_prefetch(void)
 	assert_stat_grew(&dev, &before, BYTES_TO_SYS, size);
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_SYSTEM);
 	expect_prefetch(&pf, 0, PAGES(size), 0, 0);
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 
 	/* Pages without a CPU mapping are counted as such, both ways */
 	igt_assert_eq(munmap(buf + hole, SZ_64K), 0);
@@ -1248,9 +1212,9 @@ static void test_prefetch(void)
 		     VSVM_RESIDENCY_VRAM);
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_SYSTEM);
 	expect_prefetch(&pf, PAGES(size - SZ_64K), 0, PAGES(SZ_64K), 0);
-	assert_same(buf, ref, hole);
-	assert_same(buf + hole + SZ_64K, ref + hole + SZ_64K,
-		    size - hole - SZ_64K);
+	vsvm_assert_same(buf, ref, hole);
+	vsvm_assert_same(buf + hole + SZ_64K, ref + hole + SZ_64K,
+			 size - hole - SZ_64K);
 
 	/* Pages never touched are created in VRAM, zero-filled */
 	fresh = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
@@ -1322,7 +1286,7 @@ static void test_gpu_fault_system(void)
 	assert_where(&dev, buf, SZ_2M, VSVM_RESIDENCY_SYSTEM);
 	assert_gpu_state(&dev, buf, SZ_64K, DRM_VSVM_PAGE_SYSTEM_RW);
 	vsvm_assert_words(buf, SZ_64K, word);
-	assert_pattern_range(buf, SZ_64K, SZ_2M - SZ_64K, seed);
+	vsvm_assert_pattern_range(buf, SZ_64K, SZ_2M - SZ_64K, seed);
 
 	/* A VM whose default is SYSTEM, as vsvm_svm's is */
 	g.vm = vsvm_vm_create(dev.fd);
@@ -1401,7 +1365,7 @@ static void test_gpu_fault_vram(void)
 	vsvm_assert_words(fresh, SZ_2M, word);
 	vsvm_assert_pattern(a, SZ_2M, seed + 1);
 	vsvm_assert_words(b, SZ_64K, word);
-	assert_pattern_range(b, SZ_64K, SZ_2M - SZ_64K, seed + 2);
+	vsvm_assert_pattern_range(b, SZ_64K, SZ_2M - SZ_64K, seed + 2);
 
 	munmap(buf, SZ_2M);
 	munmap(fresh, SZ_2M);
@@ -1490,13 +1454,13 @@ static void cpu_access_vram(bool write)
 
 	advise(&dev, buf, size, DRM_VSVM_LOC_AUTO, granule);
 	vsvm_pattern_fill(buf, size, seed);
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	ref_word = (uint32_t *)(ref + off);
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_VRAM);
 	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
 	/* the GPU maps the pages in VRAM */
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 	assert_gpu_state(&dev, buf, size, DRM_VSVM_PAGE_VRAM);
 
 	before = stats_read(&dev);
@@ -1517,8 +1481,8 @@ static void cpu_access_vram(bool write)
 	/* The GPU sees the CPU's view, and the CPU all of the data */
 	memset(scratch, 0, size);
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
-	assert_same(buf, ref, size);
+	vsvm_assert_same(scratch, ref, size);
+	vsvm_assert_same(buf, ref, size);
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_SYSTEM);
 
 	munmap(buf, size);
@@ -1538,11 +1502,11 @@ static void test_fork_cow_vram(void)
 	char msg;
 
 	vsvm_pattern_fill(buf, size, seed);
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_VRAM);
 	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 	before = stats_read(&dev);
 
 	igt_assert_eq(pipe(c2p), 0);
@@ -1554,17 +1518,17 @@ static void test_fork_cow_vram(void)
 		close(p2c[1]);
 		mine = gpu_new_vm();
 		/* The child reads its copy of the parent's VRAM pages */
-		assert_same(buf, ref, size);
+		vsvm_assert_same(buf, ref, size);
 		/* and writes page 0 on the CPU, page 1 with its own GPU */
 		vsvm_pattern_fill(buf, SZ_4K, 0xf02cc001);
 		vsvm_pattern_fill(ref, SZ_4K, 0xf02cc001);
 		gpu_fill(&mine, buf + SZ_4K, SZ_4K, 0xf02cc0ff);
 		set_words(ref + SZ_4K, SZ_4K, 0xf02cc0ff);
-		assert_same(buf, ref, size);
+		vsvm_assert_same(buf, ref, size);
 		igt_assert_eq(write(c2p[1], "c", 1), 1);
 		igt_assert_eq(read(p2c[0], &msg, 1), 1);
 		/* None of the parent's later writes show */
-		assert_same(buf, ref, size);
+		vsvm_assert_same(buf, ref, size);
 		vsvm_vm_destroy(mine.fd, mine.vm);
 	}
 	close(c2p[1]);
@@ -1574,16 +1538,16 @@ static void test_fork_cow_vram(void)
 	/* The parent's GPU and CPU see none of the child's writes */
 	memset(scratch, 0, size);
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 	/* and the parent's writes, on the GPU and the CPU, are its own */
 	gpu_fill(&dev, buf + 2 * SZ_4K, SZ_4K, 0xf02c90ff);
 	set_words(ref + 2 * SZ_4K, SZ_4K, 0xf02c90ff);
 	vsvm_pattern_fill(buf + 3 * SZ_4K, SZ_4K, 0xf02c9001);
 	vsvm_pattern_fill(ref + 3 * SZ_4K, SZ_4K, 0xf02c9001);
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 	igt_assert_eq(write(p2c[1], "p", 1), 1);
 	igt_waitchildren();
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 
 	stats_log(&dev, &before);
 	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM, 1);
@@ -1621,8 +1585,8 @@ static void test_munmap_vram(void)
 	memset(scratch, 0, size);
 	gpu_copy(&dev, scratch, buf, hole);
 	gpu_copy(&dev, scratch + hole + SZ_64K, buf + hole + SZ_64K, rest);
-	assert_pattern_range(scratch, 0, hole, seed);
-	assert_pattern_range(scratch, hole + SZ_64K, rest, seed);
+	vsvm_assert_pattern_range(scratch, 0, hole, seed);
+	vsvm_assert_pattern_range(scratch, hole + SZ_64K, rest, seed);
 	assert_where(&dev, buf, hole, VSVM_RESIDENCY_VRAM);
 
 	/* Unmapped while in VRAM: the VRAM is freed */
@@ -2158,7 +2122,7 @@ static void test_alloc_fail(void)
 	uint64_t moved;
 
 	vsvm_pattern_fill(buf, size, seed);
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	before = stats_read(&dev);
 	module.fail_alloc_armed = true;
 	vsvm_vram_fail_alloc(0, FAIL_ALWAYS);
@@ -2166,7 +2130,7 @@ static void test_alloc_fail(void)
 
 	/* GPU faults fall back to system memory: reads and writes work */
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 	gpu_fill(&dev, buf + SZ_1M, SZ_2M, word);
 	set_words(ref + SZ_1M, SZ_2M, word);
 	gpu_fill(&dev, fresh, size, word);
@@ -2183,7 +2147,7 @@ static void test_alloc_fail(void)
 	assert_stat_grew(&dev, &before, VRAM_ALLOC_FAIL, 1);
 	assert_stat_same(&dev, &before, PAGES_TO_VRAM);
 	igt_assert_lt(vsvm_vram_fail_alloc_pending(0), FAIL_ALWAYS);
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 	vsvm_assert_words(fresh, size, word);
 
 	/* One failure in a PREFETCH of two granules: the rest moves */
@@ -2204,7 +2168,7 @@ static void test_alloc_fail(void)
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_VRAM);
 	expect_prefetch(&pf, PAGES(size) - moved, moved, 0, 0);
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_VRAM);
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 
 	munmap(buf, size);
 	munmap(fresh, size);
@@ -2484,7 +2448,7 @@ static void test_two_devices(void)
 	advise(&dev, scratch, size, DRM_VSVM_LOC_SYSTEM, 0);
 	advise(&dev1, scratch, size, DRM_VSVM_LOC_SYSTEM, 0);
 	vsvm_pattern_fill(buf, size, seed);
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	before0 = stats_read(&dev);
 	before1 = stats_read(&dev1);
 
@@ -2496,7 +2460,7 @@ static void test_two_devices(void)
 
 	/* Device 1 reads: they leave device 0's VRAM, by system memory */
 	gpu_copy(&dev1, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 	igt_assert_eq(count_where(&dev, buf, size, VSVM_RESIDENCY_VRAM), 0);
 	assert_stat_grew(&dev, &before0, CPU_FAULTS_VRAM, 1);
 	assert_stat_grew(&dev, &before0, PAGES_TO_SYS, PAGES(size));
@@ -2506,7 +2470,7 @@ static void test_two_devices(void)
 	set_words(ref + half, SZ_64K, 0x2de7d111);
 	memset(scratch, 0, size);
 	gpu_copy(&dev, scratch, buf, size);
-	assert_same(scratch, ref, size);
+	vsvm_assert_same(scratch, ref, size);
 
 	/* PREFETCH takes the pages from one device's VRAM to the other's */
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_VRAM);
@@ -2520,7 +2484,7 @@ static void test_two_devices(void)
 	stats_log(&dev, &before0);
 	stats_log(&dev1, &before1);
 	assert_stat_grew(&dev1, &before1, PAGES_TO_VRAM, PAGES(size));
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 
 	/*
 	 * Both devices at once on one range: each fills its half and

@@ -508,19 +508,6 @@ static void assert_pages(const uint8_t *p, size_t off, size_t size,
 				    seed + (off + i) / SZ_4K);
 }
 
-/* The words of [@off, @off + @len) of @buf are those of pattern @seed */
-static void assert_pattern_range(const void *buf, size_t off, size_t len,
-				 uint32_t seed)
-{
-	const uint32_t *w = buf;
-	size_t i;
-
-	for (i = off / 4; i < (off + len) / 4; i++)
-		igt_assert_f(w[i] == vsvm_pattern_word(seed, i),
-			     "%p + %#zx: %#x, pattern %#x has %#x\n", buf,
-			     i * 4, w[i], seed, vsvm_pattern_word(seed, i));
-}
-
 /*
  * dirty-madv-free-*: after MADV_FREE the kernel may drop a page until it is
  * written again; a write marks the PTE dirty and the page stays.  A GPU
@@ -1355,7 +1342,7 @@ static void test_mlock_stays_in_system(void)
 	assert_stat_same(&before, PAGES_TO_VRAM);
 
 	vsvm_assert_words(buf, SZ_1M, word);
-	assert_pattern_range(buf, SZ_1M, SZ_1M, seed);
+	vsvm_assert_pattern_range(buf, SZ_1M, SZ_1M, seed);
 	munlock(buf, SZ_2M);
 	munmap(buf, SZ_2M);
 	gpu_free(&g);

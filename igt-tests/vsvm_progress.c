@@ -185,29 +185,6 @@ static void run(const struct gpu *g, struct vsvm_batch *b)
 	vsvm_run(g->fd, g->vm, 0, b);
 }
 
-/* Fails the test at the first byte where @got and @want differ. */
-static void assert_same(const void *got, const void *want, size_t size)
-{
-	const uint8_t *g = got, *w = want;
-	size_t i;
-
-	if (!memcmp(got, want, size))
-		return;
-	for (i = 0; g[i] == w[i]; i++)
-		;
-	igt_assert_f(false, "%p + %#zx (of %#zx): %#04x, expected %#04x\n",
-		     got, i, size, g[i], w[i]);
-}
-
-static uint8_t *snapshot(const void *buf, size_t size)
-{
-	uint8_t *copy = malloc(size);
-
-	igt_assert(copy);
-	memcpy(copy, buf, size);
-	return copy;
-}
-
 /*
  * All the debugfs counters of a device at once, so that a test can log
  * every counter that moved.
@@ -474,7 +451,7 @@ static void test_atomic_vram_only_pinned(void)
 	vsvm_require_vram(dev.fd);
 	vsvm_pattern_fill(buf, size, seed);
 	*c = 7000;
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	ring = io_uring_pin(buf, size);
 	advise_attrs(&dev, buf, size, &only);
 
@@ -512,7 +489,7 @@ static void test_atomic_vram_only_pinned(void)
 		     "the job failed after %.1f ms, expected less than %u ms\n",
 		     ms_since(start, end), PINNED_BOUND_MS);
 	igt_assert_eq_u64(*tool.marker, 0);
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 	vsvm_assert_residency(dev.fd, dev.vm, to_user_pointer(buf), size,
 			      VSVM_RESIDENCY_SYSTEM);
 
@@ -522,7 +499,7 @@ static void test_atomic_vram_only_pinned(void)
 	run(&dev, b);
 	igt_assert_eq_u64(*c, 7001);
 	*(uint64_t *)(ref + off) = 7001;
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 
 	io_uring_unpin(ring);
 	munmap(buf, size);
@@ -607,7 +584,7 @@ static void test_atomic_vram_only_contention(void)
 	vsvm_pattern_fill(buf, size, seed);
 	*c64 = 0xffffff00ull;	/* carries into the upper half */
 	*c32 = 0;
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	advise_attrs(&dev, buf, size, &only);
 	vsvm_batch_init(&b, batch_mem, batch_size);
 
@@ -697,7 +674,7 @@ static void test_atomic_vram_only_contention(void)
 	igt_assert_eq_u32(*c32, (uint32_t)(gpu + cpu));
 	*(uint64_t *)(ref + off) = *c64;
 	*(uint32_t *)(ref + off + 64) = *c32;
-	assert_same(buf, ref, size);
+	vsvm_assert_same(buf, ref, size);
 
 	munmap(batch_mem, batch_size);
 	munmap(buf, size);
@@ -929,7 +906,7 @@ static void guard_check(uint8_t *buf, uint32_t seed, uint64_t value)
 	igt_assert(want);
 	vsvm_pattern_fill(want, SZ_64K, seed);
 	memcpy(want + GUARD_PAGE, &value, sizeof(value));
-	assert_same(buf, want, SZ_64K);
+	vsvm_assert_same(buf, want, SZ_64K);
 	free(want);
 }
 
@@ -1157,7 +1134,7 @@ static void cow_vram_split(enum cow_split how)
 
 	advise_attrs(&dev, buf, size, &in_vram);
 	vsvm_pattern_fill(buf, size, seed);
-	ref = snapshot(buf, size);
+	ref = vsvm_snapshot(buf, size);
 	pf = vsvm_prefetch(dev.fd, dev.vm, to_user_pointer(buf), size,
 			   DRM_VSVM_REGION_VRAM);
 	igt_assert_eq_u64(pf.moved, PAGES(size));
@@ -1173,7 +1150,7 @@ static void cow_vram_split(enum cow_split how)
 		igt_assert_eq(write(c2p[1], "c", 1), 1);
 		igt_assert_eq(read(p2c[0], &msg, 1), 1);
 		/* None of the parent's writes show */
-		assert_same(buf, ref, size);
+		vsvm_assert_same(buf, ref, size);
 	}
 	close(c2p[1]);
 	close(p2c[0]);
@@ -1250,8 +1227,8 @@ static void cow_vram_split(enum cow_split how)
 	/* The parent sees its write and nothing else changed */
 	igt_assert_eq(mprotect(middle, SZ_4K, PROT_READ | PROT_WRITE), 0);
 	vsvm_assert_words(buf + at, len, word);
-	assert_same(buf, ref, at);
-	assert_same(buf + at + len, ref + at + len, size - at - len);
+	vsvm_assert_same(buf, ref, at);
+	vsvm_assert_same(buf + at + len, ref + at + len, size - at - len);
 
 	/* and the child still its own copy */
 	igt_assert_eq(write(p2c[1], "p", 1), 1);

@@ -1601,3 +1601,62 @@ void vsvm_assert_bytes(const void *buf, size_t size, uint8_t byte)
 		igt_assert_f(p[i] == byte, "%p + %#zx (of %#zx): %#04x, expected %#04x\n",
 			     buf, i, size, p[i], byte);
 }
+
+/**
+ * vsvm_assert_pattern_range() - assert that part of @buf holds pattern @seed
+ * @buf: the buffer the pattern was written to, 4-byte aligned
+ * @off: where the checked part starts, a multiple of 4
+ * @len: bytes checked, a multiple of 4
+ * @seed: the pattern
+ *
+ * Word i of [@off, @off + @len) must be word i of the pattern written from
+ * @buf itself, not from @buf + @off.
+ */
+void vsvm_assert_pattern_range(const void *buf, size_t off, size_t len,
+			       uint32_t seed)
+{
+	const uint32_t *w = buf;
+	size_t i;
+
+	for (i = off / 4; i < (off + len) / 4; i++)
+		igt_assert_f(w[i] == vsvm_pattern_word(seed, i),
+			     "%p + %#zx: %#x, pattern %#x has %#x\n", buf,
+			     i * 4, w[i], seed, vsvm_pattern_word(seed, i));
+}
+
+/**
+ * vsvm_assert_same() - assert that two buffers hold the same bytes
+ * @got: the buffer under test
+ * @want: what it must hold
+ * @size: bytes
+ *
+ * Fails the test at the first byte where @got and @want differ.
+ */
+void vsvm_assert_same(const void *got, const void *want, size_t size)
+{
+	const uint8_t *g = got, *w = want;
+	size_t i;
+
+	if (!memcmp(got, want, size))
+		return;
+	for (i = 0; g[i] == w[i]; i++)
+		;
+	igt_assert_f(false, "%p + %#zx (of %#zx): %#04x, expected %#04x\n",
+		     got, i, size, g[i], w[i]);
+}
+
+/**
+ * vsvm_snapshot() - copy a buffer, to compare with after it moved around
+ * @buf: the buffer
+ * @size: bytes
+ *
+ * Returns: a malloc()ed copy of @buf, for the caller to free().
+ */
+uint8_t *vsvm_snapshot(const void *buf, size_t size)
+{
+	uint8_t *copy = malloc(size);
+
+	igt_assert(copy);
+	memcpy(copy, buf, size);
+	return copy;
+}

@@ -214,5 +214,9 @@ size_t vsvm_words_check(const void *buf, size_t size, uint32_t word);
 void vsvm_assert_words(const void *buf, size_t size, uint32_t word);
 void vsvm_assert_bytes(const void *buf, size_t size, uint8_t byte);
 void vsvm_assert_file_pattern(int file, size_t size, uint32_t seed);
+void vsvm_assert_pattern_range(const void *buf, size_t off, size_t len,
+			       uint32_t seed);
+void vsvm_assert_same(const void *got, const void *want, size_t size);
+uint8_t *vsvm_snapshot(const void *buf, size_t size);
 
 #endif /* VSVM_IGT_H */
