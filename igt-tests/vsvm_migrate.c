@@ -86,18 +86,6 @@ static struct {
 	bool fail_alloc_armed;
 } module;
 
-static struct drm_vsvm_mem_attrs mem_attrs(uint32_t loc, uint32_t granularity,
-					   uint32_t policy,
-					   uint32_t timeslice_ms)
-{
-	return (struct drm_vsvm_mem_attrs) {
-		.preferred_loc = loc,
-		.granularity = granularity,
-		.atomic_policy = policy,
-		.atomic_timeslice_ms = timeslice_ms,
-	};
-}
-
 static void advise_attrs(const struct gpu *g, const void *p, size_t size,
 			 const struct drm_vsvm_mem_attrs *attrs)
 {
@@ -108,7 +96,7 @@ static void advise(const struct gpu *g, const void *p, size_t size,
 		   uint32_t loc, uint32_t granularity)
 {
 	const struct drm_vsvm_mem_attrs attrs =
-		mem_attrs(loc, granularity, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(loc, granularity, DRM_VSVM_ATOMIC_ANYWHERE, 0);
 
 	advise_attrs(g, p, size, &attrs);
 }
@@ -388,8 +376,8 @@ static struct drm_vsvm_madvise madvise_args(const void *p)
 		.vm_id = dev.vm,
 		.start = to_user_pointer(p),
 		.size = SZ_64K,
-		.attrs = mem_attrs(DRM_VSVM_LOC_VRAM, SZ_64K,
-				   DRM_VSVM_ATOMIC_ANYWHERE, 0),
+		.attrs = vsvm_mem_attrs(DRM_VSVM_LOC_VRAM, SZ_64K,
+					DRM_VSVM_ATOMIC_ANYWHERE, 0),
 	};
 }
 
@@ -582,11 +570,11 @@ static void test_reject_madvise_timeslice_too_big(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(slices); i++) {
-		bad = mem_attrs(DRM_VSVM_LOC_AUTO, 0,
-				DRM_VSVM_ATOMIC_VRAM_ONLY, slices[i]);
-		good = mem_attrs(DRM_VSVM_LOC_AUTO, 0,
-				 DRM_VSVM_ATOMIC_VRAM_ONLY,
-				 DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS);
+		bad = vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, 0,
+				     DRM_VSVM_ATOMIC_VRAM_ONLY, slices[i]);
+		good = vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, 0,
+				      DRM_VSVM_ATOMIC_VRAM_ONLY,
+				      DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS);
 		reject_attrs(&bad, &good);
 	}
 }
@@ -600,10 +588,10 @@ static void test_reject_madvise_timeslice_anywhere(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(slices); i++) {
-		bad = mem_attrs(DRM_VSVM_LOC_VRAM, 0,
-				DRM_VSVM_ATOMIC_ANYWHERE, slices[i]);
-		good = mem_attrs(DRM_VSVM_LOC_VRAM, 0,
-				 DRM_VSVM_ATOMIC_VRAM_ONLY, slices[i]);
+		bad = vsvm_mem_attrs(DRM_VSVM_LOC_VRAM, 0,
+				     DRM_VSVM_ATOMIC_ANYWHERE, slices[i]);
+		good = vsvm_mem_attrs(DRM_VSVM_LOC_VRAM, 0,
+				      DRM_VSVM_ATOMIC_VRAM_ONLY, slices[i]);
 		reject_attrs(&bad, &good);
 	}
 }
@@ -614,8 +602,8 @@ static void test_reject_madvise_vm_default_span(void)
 	struct drm_vsvm_madvise d = vm_default_args(), bad;
 	struct drm_vsvm_attr_query q;
 
-	d.attrs = mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_64K,
-			    DRM_VSVM_ATOMIC_ANYWHERE, 0);
+	d.attrs = vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_64K,
+				 DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	bad = d;
 	bad.start = to_user_pointer(p);
 	igt_assert_eq(madvise_errno(bad), -EINVAL);
@@ -711,8 +699,8 @@ static void test_reject_madvise_too_many_spans(void)
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	struct gpu g = gpu_new_vm();
 	const struct drm_vsvm_mem_attrs attrs =
-		mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_4K,
-			  DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_4K,
+			       DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	struct drm_vsvm_madvise m = {
 		.vm_id = g.vm,
 		.size = SZ_4K,
@@ -1046,18 +1034,18 @@ static void assert_zero_defaults(const struct gpu *g, const uint8_t *addr)
 static void test_madvise_attr_query(void)
 {
 	const struct drm_vsvm_mem_attrs a =
-		mem_attrs(DRM_VSVM_LOC_VRAM, SZ_64K,
-			  DRM_VSVM_ATOMIC_VRAM_ONLY, 20);
+		vsvm_mem_attrs(DRM_VSVM_LOC_VRAM, SZ_64K,
+			       DRM_VSVM_ATOMIC_VRAM_ONLY, 20);
 	const struct drm_vsvm_mem_attrs b =
-		mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_4K,
-			  DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_4K,
+			       DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	const struct drm_vsvm_mem_attrs c =
-		mem_attrs(DRM_VSVM_LOC_AUTO, SZ_2M,
-			  DRM_VSVM_ATOMIC_VRAM_ONLY,
-			  DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, SZ_2M,
+			       DRM_VSVM_ATOMIC_VRAM_ONLY,
+			       DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS);
 	const struct drm_vsvm_mem_attrs d =
-		mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_64K,
-			  DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_64K,
+			       DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	const size_t k = 1024;
 	struct gpu g = gpu_new_vm();
 	uint8_t *m = vsvm_map_isolated_anon(SZ_2M, SZ_2M), *p;
@@ -1311,9 +1299,11 @@ static void test_gpu_fault_vram(void)
 {
 	const uint32_t seed = 0x72a30001, word = 0x72a3f00d;
 	const struct drm_vsvm_mem_attrs vram =
-		mem_attrs(DRM_VSVM_LOC_VRAM, 0, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_VRAM, 0, DRM_VSVM_ATOMIC_ANYWHERE,
+			       0);
 	const struct drm_vsvm_mem_attrs system =
-		mem_attrs(DRM_VSVM_LOC_SYSTEM, 0, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, 0, DRM_VSVM_ATOMIC_ANYWHERE,
+			       0);
 	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *fresh = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *a = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
@@ -1798,7 +1788,8 @@ static void hammer_atomics(const struct drm_vsvm_mem_attrs *attrs,
 static void test_hammer_atomics_anywhere(void)
 {
 	const struct drm_vsvm_mem_attrs attrs =
-		mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
+			       DRM_VSVM_ATOMIC_ANYWHERE, 0);
 
 	hammer_atomics(&attrs, false);
 }
@@ -1806,8 +1797,8 @@ static void test_hammer_atomics_anywhere(void)
 static void test_hammer_atomics_vram_only(void)
 {
 	const struct drm_vsvm_mem_attrs attrs =
-		mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
-			  DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
+			       DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
 
 	hammer_atomics(&attrs, true);
 }
@@ -1871,8 +1862,8 @@ static void test_hammer_stores(void)
 static void test_atomic_vram_only(void)
 {
 	const struct drm_vsvm_mem_attrs only =
-		mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
-			  DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
+			       DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
 	uint8_t *page = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 	uint64_t *c = (uint64_t *)(page + 2 * SZ_4K);
 	uint64_t *old = (uint64_t *)tool.scratch;

@@ -120,18 +120,6 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
-static struct drm_vsvm_mem_attrs mem_attrs(uint32_t loc, uint32_t granularity,
-					   uint32_t policy,
-					   uint32_t timeslice_ms)
-{
-	return (struct drm_vsvm_mem_attrs) {
-		.preferred_loc = loc,
-		.granularity = granularity,
-		.atomic_policy = policy,
-		.atomic_timeslice_ms = timeslice_ms,
-	};
-}
-
 static void advise_attrs(const struct gpu *g, const void *p, size_t size,
 			 const struct drm_vsvm_mem_attrs *attrs)
 {
@@ -435,7 +423,8 @@ static void io_uring_unpin(int ring)
 static void test_atomic_vram_only_pinned(void)
 {
 	const struct drm_vsvm_mem_attrs only =
-		mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_VRAM_ONLY,
+			       0);
 	const size_t size = SZ_2M, off = SZ_1M + 3 * SZ_4K + 64;
 	const uint32_t seed = 0x919e0001;
 	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M), *ref;
@@ -561,7 +550,8 @@ static int64_t timed_run(const struct gpu *g, struct vsvm_batch *b)
 static void test_atomic_vram_only_contention(void)
 {
 	const struct drm_vsvm_mem_attrs only =
-		mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_VRAM_ONLY,
+			       0);
 	const size_t size = SZ_2M, off = SZ_1M;
 	const uint32_t seed = 0xc0417001;
 	const size_t batch_size = CONTENTION_MAX_PAIRS * 2 *
@@ -746,7 +736,8 @@ static uint32_t pingpong_word(unsigned int i)
 static void test_pingpong_fence_poll(void)
 {
 	const struct drm_vsvm_mem_attrs in_vram =
-		mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_ANYWHERE,
+			       0);
 	const size_t size = SZ_2M, chunk = size / PINGPONG_FILLS;
 	const uint64_t value = 0xf0f0f0f00000cafeull;
 	const size_t batch_size = SZ_64K;
@@ -890,7 +881,8 @@ static size_t page_in_vram(const struct gpu *g, const void *p)
 static uint8_t *guard_buffer(const struct gpu *g, uint32_t seed)
 {
 	const struct drm_vsvm_mem_attrs vram =
-		mem_attrs(DRM_VSVM_LOC_VRAM, SZ_4K, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_VRAM, SZ_4K,
+			       DRM_VSVM_ATOMIC_ANYWHERE, 0);
 	uint8_t *buf = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
 
 	advise_attrs(g, buf, SZ_64K, &vram);
@@ -1108,10 +1100,12 @@ static void *splitter_thread(void *arg)
 static void cow_vram_split(enum cow_split how)
 {
 	const struct drm_vsvm_mem_attrs in_vram =
-		mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_ANYWHERE, 0);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, 0, DRM_VSVM_ATOMIC_ANYWHERE,
+			       0);
 	const struct drm_vsvm_mem_attrs atomic_slice =
-		mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K, DRM_VSVM_ATOMIC_VRAM_ONLY,
-			  DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS);
+		vsvm_mem_attrs(DRM_VSVM_LOC_AUTO, SZ_4K,
+			       DRM_VSVM_ATOMIC_VRAM_ONLY,
+			       DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS);
 	const size_t size = SZ_2M, at = 4 * SZ_64K, len = SZ_64K;
 	uint64_t *slice_word = NULL;
 	struct lock_holder h = {};

@@ -1061,6 +1061,27 @@ void vsvm_madvise(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
 }
 
 /**
+ * vsvm_mem_attrs() - memory attributes for MADVISE
+ * @loc: the preferred location, DRM_VSVM_LOC_*
+ * @granularity: the migration granularity, 0 for the default
+ * @policy: the atomic policy, DRM_VSVM_ATOMIC_*
+ * @timeslice_ms: the atomic timeslice, 0 for the default
+ *
+ * Returns: the attributes, every other field 0.
+ */
+struct drm_vsvm_mem_attrs vsvm_mem_attrs(uint32_t loc, uint32_t granularity,
+					 uint32_t policy,
+					 uint32_t timeslice_ms)
+{
+	return (struct drm_vsvm_mem_attrs) {
+		.preferred_loc = loc,
+		.granularity = granularity,
+		.atomic_policy = policy,
+		.atomic_timeslice_ms = timeslice_ms,
+	};
+}
+
+/**
  * vsvm_vm_default_attrs() - set the VM's default memory attributes
  * @fd: a vsvm device with VRAM
  * @vm_id: the VM

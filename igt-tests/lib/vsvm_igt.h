@@ -170,6 +170,9 @@ void vsvm_assert_residency(int fd, uint32_t vm_id, uint64_t start,
 int __vsvm_madvise(int fd, struct drm_vsvm_madvise *madvise);
 void vsvm_madvise(int fd, uint32_t vm_id, uint64_t start, uint64_t size,
 		  const struct drm_vsvm_mem_attrs *attrs);
+struct drm_vsvm_mem_attrs vsvm_mem_attrs(uint32_t loc, uint32_t granularity,
+					 uint32_t policy,
+					 uint32_t timeslice_ms);
 void vsvm_vm_default_attrs(int fd, uint32_t vm_id,
 			   const struct drm_vsvm_mem_attrs *attrs);
 void vsvm_vm_prefer_system(int fd, uint32_t vm_id);
