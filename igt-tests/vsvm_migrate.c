@@ -289,59 +289,9 @@ static const char * const stat_names[NR_STATS] = {
 	[VRAM_ALLOC_FAIL] = "vram_alloc_fail",
 };
 
-struct stats {
-	uint64_t value[NR_STATS];
-};
-
-static struct stats stats_read(const struct gpu *g)
+static struct vsvm_stats stats_read(const struct gpu *g)
 {
-	struct stats s;
-	unsigned int i;
-
-	for (i = 0; i < NR_STATS; i++)
-		s.value[i] = vsvm_counter_dev(g->index, stat_names[i]);
-	return s;
-}
-
-/* How much counter @which grew since @before */
-static uint64_t stat_delta(const struct gpu *g, const struct stats *before,
-			   enum migrate_stat which)
-{
-	return vsvm_counter_dev(g->index, stat_names[which]) -
-	       before->value[which];
-}
-
-static void stats_log(const struct gpu *g, const struct stats *before)
-{
-	struct stats now = stats_read(g);
-	unsigned int i;
-
-	for (i = 0; i < NR_STATS; i++)
-		if (now.value[i] != before->value[i])
-			igt_info("device %u: %s +%llu\n", g->index,
-				 stat_names[i],
-				 (unsigned long long)(now.value[i] -
-						      before->value[i]));
-}
-
-static void assert_stat_grew(const struct gpu *g, const struct stats *before,
-			     enum migrate_stat which, uint64_t at_least)
-{
-	uint64_t delta = stat_delta(g, before, which);
-
-	igt_assert_f(delta >= at_least,
-		     "device %u: %s grew by %llu, expected at least %llu\n",
-		     g->index, stat_names[which], (unsigned long long)delta,
-		     (unsigned long long)at_least);
-}
-
-static void assert_stat_same(const struct gpu *g, const struct stats *before,
-			     enum migrate_stat which)
-{
-	uint64_t delta = stat_delta(g, before, which);
-
-	igt_assert_f(!delta, "device %u: %s grew by %llu\n", g->index,
-		     stat_names[which], (unsigned long long)delta);
+	return vsvm_stats_read(g->index, stat_names, NR_STATS);
 }
 
 /* VRAM in use falls back to @at_most within the time a worker needs. */
@@ -1148,7 +1098,7 @@ static void test_prefetch(void)
 	uint8_t *scratch = map_system(size), *fresh, *ref;
 	uint64_t used = vram_baseline(0);
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 
 	vsvm_pattern_fill(buf, size, seed);
 	ref = vsvm_snapshot(buf, size);
@@ -1158,11 +1108,11 @@ static void test_prefetch(void)
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_VRAM);
 	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_VRAM);
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, MIGRATE_TO_VRAM, 1);
-	assert_stat_grew(&dev, &before, PAGES_TO_VRAM, PAGES(size));
-	assert_stat_grew(&dev, &before, BYTES_TO_VRAM, size);
-	assert_stat_grew(&dev, &before, MIGRATE_2M, 1);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, MIGRATE_TO_VRAM, 1);
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(size));
+	vsvm_assert_stat_grew(&before, BYTES_TO_VRAM, size);
+	vsvm_assert_stat_grew(&before, MIGRATE_2M, 1);
 	igt_assert_cmpu64(vsvm_vram_used(0), >=, <, used + size);
 
 	/* Again: nothing left to move */
@@ -1182,10 +1132,10 @@ static void test_prefetch(void)
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_SYSTEM);
 	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_SYSTEM);
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, MIGRATE_TO_SYS, 1);
-	assert_stat_grew(&dev, &before, PAGES_TO_SYS, PAGES(size));
-	assert_stat_grew(&dev, &before, BYTES_TO_SYS, size);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, MIGRATE_TO_SYS, 1);
+	vsvm_assert_stat_grew(&before, PAGES_TO_SYS, PAGES(size));
+	vsvm_assert_stat_grew(&before, BYTES_TO_SYS, size);
 	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_SYSTEM);
 	expect_prefetch(&pf, 0, PAGES(size), 0, 0);
 	vsvm_assert_same(buf, ref, size);
@@ -1225,7 +1175,7 @@ static void test_gpu_fault_auto(void)
 	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *fresh = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *scratch = map_system(SZ_2M);
-	struct stats before;
+	struct vsvm_stats before;
 
 	/* Private anonymous memory the CPU wrote: a GPU read moves it */
 	vsvm_pattern_fill(buf, SZ_2M, seed);
@@ -1234,9 +1184,9 @@ static void test_gpu_fault_auto(void)
 	vsvm_assert_pattern(scratch, SZ_2M, seed);
 	assert_where(&dev, buf, SZ_2M, VSVM_RESIDENCY_VRAM);
 	assert_gpu_state(&dev, buf, SZ_2M, DRM_VSVM_PAGE_VRAM);
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, PAGES_TO_VRAM, PAGES(SZ_2M));
-	assert_stat_grew(&dev, &before, MIGRATE_2M, 1);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(SZ_2M));
+	vsvm_assert_stat_grew(&before, MIGRATE_2M, 1);
 
 	/* Memory nobody touched yet: the GPU's writes land in VRAM */
 	gpu_fill(&dev, fresh, SZ_2M, word);
@@ -1248,8 +1198,8 @@ static void test_gpu_fault_auto(void)
 	vsvm_assert_pattern(buf, SZ_2M, seed);
 	assert_where(&dev, buf, SZ_2M, VSVM_RESIDENCY_SYSTEM);
 	assert_where(&dev, fresh, SZ_2M, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM, 2);
-	assert_stat_grew(&dev, &before, PAGES_TO_SYS, 2 * PAGES(SZ_2M));
+	vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, 2);
+	vsvm_assert_stat_grew(&before, PAGES_TO_SYS, 2 * PAGES(SZ_2M));
 
 	munmap(buf, SZ_2M);
 	munmap(fresh, SZ_2M);
@@ -1262,7 +1212,7 @@ static void test_gpu_fault_system(void)
 	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *other = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *scratch = map_system(SZ_2M);
-	struct stats before = stats_read(&dev);
+	struct vsvm_stats before = stats_read(&dev);
 	struct gpu g = dev;
 
 	/* A span advised SYSTEM: read and written where it is */
@@ -1288,8 +1238,8 @@ static void test_gpu_fault_system(void)
 	vsvm_assert_words(other + SZ_1M, SZ_1M, word);
 	vsvm_vm_destroy(g.fd, g.vm);
 
-	stats_log(&dev, &before);
-	assert_stat_same(&dev, &before, PAGES_TO_VRAM);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 	munmap(buf, SZ_2M);
 	munmap(other, SZ_2M);
 	munmap(scratch, SZ_2M);
@@ -1309,7 +1259,7 @@ static void test_gpu_fault_vram(void)
 	uint8_t *a = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *b = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	uint8_t *scratch = map_system(SZ_2M);
-	struct stats before = stats_read(&dev);
+	struct vsvm_stats before = stats_read(&dev);
 	struct gpu g;
 
 	/* A span advised VRAM: a GPU read moves what the CPU wrote */
@@ -1324,8 +1274,8 @@ static void test_gpu_fault_vram(void)
 	advise_attrs(&dev, fresh, SZ_2M, &vram);
 	gpu_fill(&dev, fresh, SZ_2M, word);
 	assert_where(&dev, fresh, SZ_2M, VSVM_RESIDENCY_VRAM);
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, PAGES_TO_VRAM, 2 * PAGES(SZ_2M));
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, 2 * PAGES(SZ_2M));
 
 	/*
 	 * In a VM whose default is SYSTEM, only the span advised VRAM moves;
@@ -1384,7 +1334,7 @@ static void test_granularity(size_t granule)
 	const size_t block = off & ~(granule - 1);
 	const uint32_t seed = 0x62a00000 | granule >> 12;
 	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
-	struct stats before;
+	struct vsvm_stats before;
 
 	advise(&dev, buf, size, DRM_VSVM_LOC_VRAM, granule);
 	vsvm_pattern_fill(buf, size, seed);
@@ -1399,10 +1349,10 @@ static void test_granularity(size_t granule)
 	if (block + granule < size)
 		assert_where(&dev, buf + block + granule,
 			     size - block - granule, VSVM_RESIDENCY_SYSTEM);
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, granule_stat(granule), 1);
-	assert_stat_grew(&dev, &before, PAGES_TO_VRAM, PAGES(granule));
-	assert_stat_grew(&dev, &before, BYTES_TO_VRAM, granule);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, granule_stat(granule), 1);
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(granule));
+	vsvm_assert_stat_grew(&before, BYTES_TO_VRAM, granule);
 
 	vsvm_assert_pattern(buf, size, seed);
 	munmap(buf, size);
@@ -1440,7 +1390,7 @@ static void cpu_access_vram(bool write)
 	uint32_t *word = (uint32_t *)(buf + off);
 	uint32_t *ref_word;
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 
 	advise(&dev, buf, size, DRM_VSVM_LOC_AUTO, granule);
 	vsvm_pattern_fill(buf, size, seed);
@@ -1464,9 +1414,9 @@ static void cpu_access_vram(bool write)
 	assert_where(&dev, buf + block, granule, VSVM_RESIDENCY_SYSTEM);
 	igt_assert_eq(count_where(&dev, buf, size, VSVM_RESIDENCY_VRAM),
 		      PAGES(size - granule));
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM, 1);
-	assert_stat_grew(&dev, &before, PAGES_TO_SYS, PAGES(granule));
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
+	vsvm_assert_stat_grew(&before, PAGES_TO_SYS, PAGES(granule));
 
 	/* The GPU sees the CPU's view, and the CPU all of the data */
 	memset(scratch, 0, size);
@@ -1487,7 +1437,7 @@ static void test_fork_cow_vram(void)
 	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_64K);
 	uint8_t *scratch = map_system(size), *ref;
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 	int c2p[2], p2c[2];
 	char msg;
 
@@ -1539,8 +1489,8 @@ static void test_fork_cow_vram(void)
 	igt_waitchildren();
 	vsvm_assert_same(buf, ref, size);
 
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM, 1);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
 	close(c2p[0]);
 	close(p2c[1]);
 	munmap(buf, size);
@@ -1747,7 +1697,7 @@ static void hammer_atomics(const struct drm_vsvm_mem_attrs *attrs,
 	uint32_t *c32 = (uint32_t *)(page + 64);
 	uint64_t cpu = 0, gpu = 0, seqno;
 	struct vsvm_batch *b;
-	struct stats before;
+	struct vsvm_stats before;
 	unsigned int r, i;
 
 	advise_attrs(&dev, page, SZ_64K, attrs);
@@ -1769,7 +1719,7 @@ static void hammer_atomics(const struct drm_vsvm_mem_attrs *attrs,
 		gpu += HAMMER_GPU_OPS;
 		cpu += cpu_increments(c64, c32, HAMMER_CPU_OPS);
 	}
-	stats_log(&dev, &before);
+	vsvm_stats_log(&before);
 	igt_assert_eq_u64(*c64, 0xffffff00ull + cpu + 3 * gpu);
 	igt_assert_eq_u32(*c32, (uint32_t)(cpu + gpu));
 
@@ -1779,8 +1729,8 @@ static void hammer_atomics(const struct drm_vsvm_mem_attrs *attrs,
 		 * and moved it; each round's last left it in VRAM, where the
 		 * CPU's next increment found it.
 		 */
-		assert_stat_grew(&dev, &before, MIGRATE_TO_VRAM, HAMMER_ROUNDS);
-		assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM, HAMMER_ROUNDS);
+		vsvm_assert_stat_grew(&before, MIGRATE_TO_VRAM, HAMMER_ROUNDS);
+		vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, HAMMER_ROUNDS);
 	}
 	munmap(page, SZ_64K);
 }
@@ -1824,7 +1774,7 @@ static void test_hammer_stores(void)
 	uint8_t *region = vsvm_map_isolated_anon(size, SZ_64K);
 	uint32_t *w = (uint32_t *)region, want;
 	struct vsvm_batch *b;
-	struct stats before;
+	struct vsvm_stats before;
 	unsigned int r;
 	uint64_t seqno;
 	size_t i;
@@ -1855,7 +1805,7 @@ static void test_hammer_stores(void)
 				     r, i, w[i], want);
 		}
 	}
-	stats_log(&dev, &before);
+	vsvm_stats_log(&before);
 	munmap(region, size);
 }
 
@@ -1871,7 +1821,7 @@ static void test_atomic_vram_only(void)
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct drm_vsvm_wait w;
 	struct vsvm_batch *b;
-	struct stats before;
+	struct vsvm_stats before;
 	uint32_t off;
 
 	igt_assert(shared != MAP_FAILED);
@@ -1892,12 +1842,12 @@ static void test_atomic_vram_only(void)
 	assert_where(&dev, c, SZ_4K, VSVM_RESIDENCY_VRAM);
 	/* that page alone, at 4 KiB granularity */
 	igt_assert_eq(count_where(&dev, page, SZ_64K, VSVM_RESIDENCY_VRAM), 1);
-	assert_stat_grew(&dev, &before, MIGRATE_TO_VRAM, 1);
+	vsvm_assert_stat_grew(&before, MIGRATE_TO_VRAM, 1);
 
 	/* The CPU gets it back, with the result */
 	igt_assert_eq_u64(__atomic_load_n(c, __ATOMIC_SEQ_CST), 1005);
 	assert_where(&dev, c, SZ_4K, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM, 1);
+	vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
 
 	/* Right after that CPU fault, an atomic moves it again: no back-off */
 	before = stats_read(&dev);
@@ -1906,7 +1856,7 @@ static void test_atomic_vram_only(void)
 			  to_user_pointer(c), 5, 0, 0);
 	run(&dev, b);
 	assert_where(&dev, c, SZ_4K, VSVM_RESIDENCY_VRAM);
-	assert_stat_grew(&dev, &before, MIGRATE_TO_VRAM, 1);
+	vsvm_assert_stat_grew(&before, MIGRATE_TO_VRAM, 1);
 	igt_assert_eq_u64(__atomic_load_n(c, __ATOMIC_SEQ_CST), 1010);
 	vsvm_assert_bytes(page, 2 * SZ_4K, 0x11);
 
@@ -1948,7 +1898,7 @@ static void check_unmigratable(uint8_t *buf, size_t size, uint32_t seed)
 	const uint32_t word = seed ^ 0xffff0000;
 	uint8_t *scratch = map_system(size);
 	struct drm_vsvm_prefetch pf;
-	struct stats before = stats_read(&dev);
+	struct vsvm_stats before = stats_read(&dev);
 
 	advise(&dev, buf + half, half, DRM_VSVM_LOC_VRAM, 0);
 	vsvm_pattern_fill(buf, size, seed);
@@ -1969,8 +1919,8 @@ static void check_unmigratable(uint8_t *buf, size_t size, uint32_t seed)
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_SYSTEM);
 	vsvm_assert_pattern(buf, size, seed + 1);
 
-	stats_log(&dev, &before);
-	assert_stat_same(&dev, &before, PAGES_TO_VRAM);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 	munmap(scratch, size);
 }
 
@@ -2109,7 +2059,7 @@ static void test_alloc_fail(void)
 	uint8_t *fresh = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *scratch = map_system(size), *ref;
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 	uint64_t moved;
 
 	vsvm_pattern_fill(buf, size, seed);
@@ -2134,9 +2084,9 @@ static void test_alloc_fail(void)
 	igt_assert_eq_u64(pf.no_memory, PAGES(size));
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_SYSTEM);
 
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, VRAM_ALLOC_FAIL, 1);
-	assert_stat_same(&dev, &before, PAGES_TO_VRAM);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, VRAM_ALLOC_FAIL, 1);
+	vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 	igt_assert_lt(vsvm_vram_fail_alloc_pending(0), FAIL_ALWAYS);
 	vsvm_assert_same(buf, ref, size);
 	vsvm_assert_words(fresh, size, word);
@@ -2150,7 +2100,7 @@ static void test_alloc_fail(void)
 	igt_assert_cmpu64(pf.moved, >=, <, PAGES(SZ_2M));
 	igt_assert_eq_u64(count_where(&dev, buf, size, VSVM_RESIDENCY_VRAM),
 			  pf.moved);
-	assert_stat_grew(&dev, &before, VRAM_ALLOC_FAIL, 1);
+	vsvm_assert_stat_grew(&before, VRAM_ALLOC_FAIL, 1);
 	moved = pf.moved;
 
 	/* With allocations working again, the rest follows */
@@ -2261,7 +2211,7 @@ static void oversub_child(unsigned int child, size_t size, uint32_t *barrier)
 static void test_oversubscribe(void)
 {
 	uint32_t *barrier;
-	struct stats before;
+	struct vsvm_stats before;
 	uint64_t used;
 
 	module_use(1, SMALL_VRAM_MB);
@@ -2278,10 +2228,10 @@ static void test_oversubscribe(void)
 		oversub_child(child, dev.vram_size, barrier);
 	igt_waitchildren();
 
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, PAGES_TO_VRAM, PAGES(dev.vram_size));
-	assert_stat_grew(&dev, &before, EVICTIONS, 1);
-	assert_stat_grew(&dev, &before, EVICT_PAGES, 1);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(dev.vram_size));
+	vsvm_assert_stat_grew(&before, EVICTIONS, 1);
+	vsvm_assert_stat_grew(&before, EVICT_PAGES, 1);
 	assert_vram_released(0, used);
 	munmap(barrier, SZ_4K);
 	gpu_close(&dev);
@@ -2330,7 +2280,7 @@ static void race_child(unsigned int child, size_t size)
  */
 static void test_evict_vs_cpu_fault(void)
 {
-	struct stats before;
+	struct vsvm_stats before;
 	uint64_t used;
 
 	module_use(1, SMALL_VRAM_MB);
@@ -2341,11 +2291,11 @@ static void test_evict_vs_cpu_fault(void)
 		race_child(child, dev.vram_size / 2);
 	igt_waitchildren();
 
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, EVICTIONS, 1);
-	assert_stat_grew(&dev, &before, EVICT_PAGES, 1);
-	assert_stat_grew(&dev, &before, CPU_FAULTS_VRAM,
-			 RACE_PROCS * RACE_ROUNDS);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, EVICTIONS, 1);
+	vsvm_assert_stat_grew(&before, EVICT_PAGES, 1);
+	vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM,
+			      RACE_PROCS * RACE_ROUNDS);
 	assert_vram_released(0, used);
 	gpu_close(&dev);
 }
@@ -2370,7 +2320,7 @@ static void test_tracepoints(void)
 {
 	const uint32_t seed = 0x7ace0001;
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 	uint8_t *a, *b;
 	size_t size;
 	char *trace;
@@ -2409,8 +2359,8 @@ static void test_tracepoints(void)
 	igt_assert_f(trace_has(trace, "vsvm_evict:", ""),
 		     "no vsvm_evict event\n");
 	free(trace);
-	stats_log(&dev, &before);
-	assert_stat_grew(&dev, &before, EVICTIONS, 1);
+	vsvm_stats_log(&before);
+	vsvm_assert_stat_grew(&before, EVICTIONS, 1);
 
 	/* Nothing was lost on the way */
 	vsvm_assert_pattern(a, size, seed);
@@ -2427,7 +2377,7 @@ static void test_two_devices(void)
 	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
 	uint8_t *scratch = vsvm_map_anon(size), *ref;
 	uint64_t *ctr = (uint64_t *)(buf + size - SZ_4K);
-	struct stats before0, before1;
+	struct vsvm_stats before0, before1;
 	struct drm_vsvm_prefetch pf;
 	struct vsvm_batch *b0, *b1;
 	uint64_t s0, s1;
@@ -2453,8 +2403,8 @@ static void test_two_devices(void)
 	gpu_copy(&dev1, scratch, buf, size);
 	vsvm_assert_same(scratch, ref, size);
 	igt_assert_eq(count_where(&dev, buf, size, VSVM_RESIDENCY_VRAM), 0);
-	assert_stat_grew(&dev, &before0, CPU_FAULTS_VRAM, 1);
-	assert_stat_grew(&dev, &before0, PAGES_TO_SYS, PAGES(size));
+	vsvm_assert_stat_grew(&before0, CPU_FAULTS_VRAM, 1);
+	vsvm_assert_stat_grew(&before0, PAGES_TO_SYS, PAGES(size));
 
 	/* Device 1 writes, and device 0 reads it all */
 	gpu_fill(&dev1, buf + half, SZ_64K, 0x2de7d111);
@@ -2472,9 +2422,9 @@ static void test_two_devices(void)
 	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
 	assert_where(&dev1, buf, size, VSVM_RESIDENCY_VRAM);
 	assert_where(&dev, buf, size, VSVM_RESIDENCY_NONE);
-	stats_log(&dev, &before0);
-	stats_log(&dev1, &before1);
-	assert_stat_grew(&dev1, &before1, PAGES_TO_VRAM, PAGES(size));
+	vsvm_stats_log(&before0);
+	vsvm_stats_log(&before1);
+	vsvm_assert_stat_grew(&before1, PAGES_TO_VRAM, PAGES(size));
 	vsvm_assert_same(buf, ref, size);
 
 	/*

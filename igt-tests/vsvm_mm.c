@@ -225,42 +225,10 @@ static const char * const stat_names[NR_STATS] = {
 	[CPU_FAULTS_VRAM] = "cpu_faults_vram",
 };
 
-struct stats {
-	uint64_t value[NR_STATS];
-};
-
-static struct stats stats_read(void)
+/* The counters of device 0 */
+static struct vsvm_stats stats_read(void)
 {
-	struct stats s;
-	unsigned int i;
-
-	for (i = 0; i < NR_STATS; i++)
-		s.value[i] = vsvm_counter(stat_names[i]);
-	return s;
-}
-
-static uint64_t stat_delta(const struct stats *before, enum mm_stat which)
-{
-	return vsvm_counter(stat_names[which]) - before->value[which];
-}
-
-static void assert_stat_grew(const struct stats *before, enum mm_stat which,
-			     uint64_t at_least)
-{
-	uint64_t delta = stat_delta(before, which);
-
-	igt_assert_f(delta >= at_least,
-		     "%s grew by %llu, expected at least %llu\n",
-		     stat_names[which], (unsigned long long)delta,
-		     (unsigned long long)at_least);
-}
-
-static void assert_stat_same(const struct stats *before, enum mm_stat which)
-{
-	uint64_t delta = stat_delta(before, which);
-
-	igt_assert_f(!delta, "%s grew by %llu\n", stat_names[which],
-		     (unsigned long long)delta);
+	return vsvm_stats_read(0, stat_names, NR_STATS);
 }
 
 /* A counter of /proc/vmstat */
@@ -564,7 +532,7 @@ static void test_dirty_madv_free_system(void)
 	struct gpu g = gpu_new(dev.fd, true);
 	uint8_t *buf = map_dirty_buffer(), *idle = map_dirty_buffer();
 	struct readback r;
-	struct stats before;
+	struct vsvm_stats before;
 
 	pin_to_one_cpu();
 	lazy_free(buf);
@@ -574,9 +542,9 @@ static void test_dirty_madv_free_system(void)
 	fill_pages(buf, CPU_OFF, CPU_PAGES * SZ_4K, seed);
 	before = stats_read();
 	gpu_fill(&g, buf + GPU_OFF, GPU_PAGES * SZ_4K, word);
-	assert_stat_grew(&before, FAULT_WRITE, 1);
+	vsvm_assert_stat_grew(&before, FAULT_WRITE, 1);
 	if (dev.has_vram) {
-		assert_stat_same(&before, PAGES_TO_VRAM);
+		vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 		assert_where(&g, buf, DIRTY_SIZE, VSVM_RESIDENCY_SYSTEM);
 	}
 	igt_info("after the writes: %zu of %d pages the GPU wrote are dirty\n",
@@ -609,7 +577,7 @@ static void madv_free_to_vram_and_back(struct gpu *g, uint8_t *buf,
 				       bool by_prefetch)
 {
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 
 	lazy_free(buf);
 	drain_lru_batch();
@@ -618,7 +586,7 @@ static void madv_free_to_vram_and_back(struct gpu *g, uint8_t *buf,
 	before = stats_read();
 	gpu_fill(g, buf + GPU_OFF, GPU_PAGES * SZ_4K, word);
 	assert_where(g, buf, DIRTY_SIZE, VSVM_RESIDENCY_VRAM);
-	assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(DIRTY_SIZE));
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(DIRTY_SIZE));
 
 	before = stats_read();
 	if (by_prefetch) {
@@ -628,10 +596,10 @@ static void madv_free_to_vram_and_back(struct gpu *g, uint8_t *buf,
 	} else {
 		/* One read brings the whole 2 MiB granule back */
 		igt_assert_eq_u32(*(uint32_t *)(buf + GPU_OFF), word);
-		assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
+		vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
 	}
 	assert_where(g, buf, DIRTY_SIZE, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_grew(&before, PAGES_TO_SYS, PAGES(DIRTY_SIZE));
+	vsvm_assert_stat_grew(&before, PAGES_TO_SYS, PAGES(DIRTY_SIZE));
 	igt_info("back by %s: %zu of %d pages the GPU wrote are dirty\n",
 		 by_prefetch ? "PREFETCH" : "a CPU read",
 		 dirty_pages(buf + GPU_OFF, GPU_PAGES * SZ_4K), GPU_PAGES);
@@ -1316,7 +1284,7 @@ static void test_mlock_stays_in_system(void)
 	const uint32_t seed = 0x310c0001, word = 0x310c600d;
 	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 	struct gpu g;
 
 	vsvm_require_vram(dev.fd);
@@ -1330,16 +1298,16 @@ static void test_mlock_stays_in_system(void)
 	igt_info("after the GPU write: %zu of %lu mlock()ed pages in VRAM, migrate_pages_to_vram +%llu\n",
 		 count_where(&g, buf, SZ_2M, VSVM_RESIDENCY_VRAM),
 		 PAGES(SZ_2M),
-		 (unsigned long long)stat_delta(&before, PAGES_TO_VRAM));
+		 (unsigned long long)vsvm_stat_delta(&before, PAGES_TO_VRAM));
 	assert_where(&g, buf, SZ_2M, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_same(&before, PAGES_TO_VRAM);
+	vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 
 	/* PREFETCH does not move them either, and says why */
 	pf = vsvm_prefetch(g.fd, g.vm, to_user_pointer(buf), SZ_2M,
 			   DRM_VSVM_REGION_VRAM);
 	igt_assert_eq_u64(pf.unmovable, PAGES(SZ_2M));
 	assert_where(&g, buf, SZ_2M, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_same(&before, PAGES_TO_VRAM);
+	vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 
 	vsvm_assert_words(buf, SZ_1M, word);
 	vsvm_assert_pattern_range(buf, SZ_1M, SZ_1M, seed);
@@ -1357,7 +1325,7 @@ static void test_mlock_after_vram(void)
 	const uint32_t word = 0x310d600d, word2 = 0x310d700d;
 	uint8_t *buf = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
 	struct drm_vsvm_prefetch pf;
-	struct stats before;
+	struct vsvm_stats before;
 	struct gpu g, g2;
 
 	vsvm_require_vram(dev.fd);
@@ -1366,14 +1334,14 @@ static void test_mlock_after_vram(void)
 	before = stats_read();
 	gpu_fill(&g, buf, SZ_2M, word);
 	assert_where(&g, buf, SZ_2M, VSVM_RESIDENCY_VRAM);
-	assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(SZ_2M));
+	vsvm_assert_stat_grew(&before, PAGES_TO_VRAM, PAGES(SZ_2M));
 
 	/* mlock() populates: the pages come back with their data */
 	before = stats_read();
 	igt_assert_eq(mlock(buf, SZ_2M), 0);
 	assert_where(&g, buf, SZ_2M, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
-	assert_stat_grew(&before, PAGES_TO_SYS, PAGES(SZ_2M));
+	vsvm_assert_stat_grew(&before, CPU_FAULTS_VRAM, 1);
+	vsvm_assert_stat_grew(&before, PAGES_TO_SYS, PAGES(SZ_2M));
 	vsvm_assert_words(buf, SZ_2M, word);
 
 	/*
@@ -1387,9 +1355,9 @@ static void test_mlock_after_vram(void)
 	igt_info("after the GPU write: %zu of %lu mlock()ed pages in VRAM, migrate_pages_to_vram +%llu\n",
 		 count_where(&g2, buf, SZ_2M, VSVM_RESIDENCY_VRAM),
 		 PAGES(SZ_2M),
-		 (unsigned long long)stat_delta(&before, PAGES_TO_VRAM));
+		 (unsigned long long)vsvm_stat_delta(&before, PAGES_TO_VRAM));
 	assert_where(&g2, buf, SZ_2M, VSVM_RESIDENCY_SYSTEM);
-	assert_stat_same(&before, PAGES_TO_VRAM);
+	vsvm_assert_stat_same(&before, PAGES_TO_VRAM);
 	pf = vsvm_prefetch(g2.fd, g2.vm, to_user_pointer(buf), SZ_2M,
 			   DRM_VSVM_REGION_VRAM);
 	igt_assert_eq_u64(pf.unmovable, PAGES(SZ_2M));

@@ -1277,6 +1277,93 @@ uint64_t vsvm_counter_dev(unsigned int index, const char *name)
 }
 
 /**
+ * vsvm_stats_read() - take a snapshot of some debugfs counters of a device
+ * @index: the device, from 0
+ * @names: the counters, as vsvm_counter_dev() takes them
+ * @n: how many, at most VSVM_STATS_MAX
+ *
+ * The snapshot keeps @index and @names (which must outlive it) for the
+ * functions that compare the counters with it, which take the position of
+ * a counter in @names.
+ *
+ * Returns: the counters' values, read in the order of @names.
+ */
+struct vsvm_stats vsvm_stats_read(unsigned int index,
+				  const char * const *names, unsigned int n)
+{
+	struct vsvm_stats s = { .index = index, .names = names, .n = n };
+	unsigned int i;
+
+	igt_assert(n <= VSVM_STATS_MAX);
+	for (i = 0; i < n; i++)
+		s.value[i] = vsvm_counter_dev(index, names[i]);
+	return s;
+}
+
+/**
+ * vsvm_stat_delta() - how much a counter grew since a snapshot
+ * @before: the snapshot
+ * @which: the counter, its position in the snapshot's names
+ *
+ * Returns: the counter's current value minus its value in @before.
+ */
+uint64_t vsvm_stat_delta(const struct vsvm_stats *before, unsigned int which)
+{
+	igt_assert(which < before->n);
+	return vsvm_counter_dev(before->index, before->names[which]) -
+	       before->value[which];
+}
+
+/**
+ * vsvm_stats_log() - log every counter that moved since a snapshot
+ * @before: the snapshot
+ */
+void vsvm_stats_log(const struct vsvm_stats *before)
+{
+	struct vsvm_stats now = vsvm_stats_read(before->index, before->names,
+						before->n);
+	unsigned int i;
+
+	for (i = 0; i < before->n; i++)
+		if (now.value[i] != before->value[i])
+			igt_info("device %u: %s +%llu\n", before->index,
+				 before->names[i],
+				 (unsigned long long)(now.value[i] -
+						      before->value[i]));
+}
+
+/**
+ * vsvm_assert_stat_grew() - assert that a counter grew since a snapshot
+ * @before: the snapshot
+ * @which: the counter, its position in the snapshot's names
+ * @at_least: by how much it must have grown at least
+ */
+void vsvm_assert_stat_grew(const struct vsvm_stats *before,
+			   unsigned int which, uint64_t at_least)
+{
+	uint64_t delta = vsvm_stat_delta(before, which);
+
+	igt_assert_f(delta >= at_least,
+		     "device %u: %s grew by %llu, expected at least %llu\n",
+		     before->index, before->names[which],
+		     (unsigned long long)delta, (unsigned long long)at_least);
+}
+
+/**
+ * vsvm_assert_stat_same() - assert that a counter did not move
+ * @before: the snapshot
+ * @which: the counter, its position in the snapshot's names
+ */
+void vsvm_assert_stat_same(const struct vsvm_stats *before,
+			   unsigned int which)
+{
+	uint64_t delta = vsvm_stat_delta(before, which);
+
+	igt_assert_f(!delta, "device %u: %s grew by %llu\n", before->index,
+		     before->names[which], (unsigned long long)delta);
+}
+
+/**
  * vsvm_vram_stat() - a value of the debugfs file vsvm_vram of a device
  * @index: the device, from 0
  * @key: "size", "used", "free" (bytes) or "allocations"

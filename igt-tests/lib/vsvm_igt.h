@@ -192,6 +192,32 @@ struct drm_vsvm_prefetch vsvm_prefetch(int fd, uint32_t vm_id,
 bool vsvm_has_counters(void);
 uint64_t vsvm_counter(const char *name);
 uint64_t vsvm_counter_dev(unsigned int index, const char *name);
+
+/* The most counters a struct vsvm_stats holds */
+#define VSVM_STATS_MAX		32
+
+/**
+ * struct vsvm_stats - a snapshot of some debugfs counters of a device
+ * @index: the device
+ * @names: the counters, the caller's array
+ * @n: how many
+ * @value: their values when the snapshot was taken
+ */
+struct vsvm_stats {
+	unsigned int index;
+	const char * const *names;
+	unsigned int n;
+	uint64_t value[VSVM_STATS_MAX];
+};
+
+struct vsvm_stats vsvm_stats_read(unsigned int index,
+				  const char * const *names, unsigned int n);
+uint64_t vsvm_stat_delta(const struct vsvm_stats *before, unsigned int which);
+void vsvm_stats_log(const struct vsvm_stats *before);
+void vsvm_assert_stat_grew(const struct vsvm_stats *before,
+			   unsigned int which, uint64_t at_least);
+void vsvm_assert_stat_same(const struct vsvm_stats *before,
+			   unsigned int which);
 uint64_t vsvm_vram_stat(unsigned int index, const char *key);
 uint64_t vsvm_vram_used(unsigned int index);
 uint64_t vsvm_vram_wait_used(unsigned int index, uint64_t at_most,
