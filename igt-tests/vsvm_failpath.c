@@ -461,17 +461,10 @@ static void device_check(void)
 	igt_assert_eq_u64(*fence, dev.check_seq);
 }
 
-/* Wait for a job without asserting; 0 or -errno, @wait filled in */
-static int wait_job(uint32_t vm, uint64_t seqno, struct drm_vsvm_wait *wait)
-{
-	return __vsvm_wait_job(dev.fd, vm, seqno,
-			       vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), wait);
-}
-
 static bool expect_job_done(uint32_t vm, uint64_t seqno, const char *what)
 {
 	struct drm_vsvm_wait wait;
-	int ret = wait_job(vm, seqno, &wait);
+	int ret = __vsvm_wait_job_default(dev.fd, vm, seqno, &wait);
 
 	return expect(!ret && wait.status == DRM_VSVM_WAIT_STATUS_DONE,
 		      "%s: wait for job %llu: %d, status %u, error %s\n",
@@ -977,7 +970,8 @@ static bool exec_check(void *arg, int ret, bool injected)
 		 * The job runs with what EXEC left of the fail-nth count: it
 		 * may fail, cleanly, with ENOMEM and without its fence.
 		 */
-		if (!wait_job(d->vm, d->exec.seqno, &wait) &&
+		if (!__vsvm_wait_job_default(dev.fd, d->vm, d->exec.seqno,
+					     &wait) &&
 		    wait.status == DRM_VSVM_WAIT_STATUS_GPU_ERROR)
 			return expect(wait.error == ENOMEM &&
 				      *tool_fence(FENCE_TEST) != EXEC_FENCE,
@@ -994,7 +988,8 @@ static bool exec_check(void *arg, int ret, bool injected)
 	}
 
 	/* No job, no seqno: the same EXEC again gets seqno 1 and runs once */
-	ok &= expect(wait_job(d->vm, 1, &wait) == -EINVAL,
+	ok &= expect(__vsvm_wait_job_default(dev.fd, d->vm, 1,
+					     &wait) == -EINVAL,
 		     "a failed EXEC published job 1\n");
 	d->exec.seqno = 0;
 	ok &= expect(__vsvm_exec(dev.fd, &d->exec) == 0,
@@ -1134,7 +1129,8 @@ static bool job_check(void *arg, int ret, bool injected)
 
 	(void)injected;
 	if (ret) {
-		expect(wait_job(d->vm, 1, &wait) == -EINVAL,
+		expect(__vsvm_wait_job_default(dev.fd, d->vm, 1,
+					       &wait) == -EINVAL,
 		       "a failed EXEC published job 1\n");
 		expect(*tool_fence(FENCE_TEST) == 0,
 		       "the job of a failed EXEC ran\n");
@@ -1144,7 +1140,7 @@ static bool job_check(void *arg, int ret, bool injected)
 		return false;
 	}
 
-	err = wait_job(d->vm, d->exec.seqno, &wait);
+	err = __vsvm_wait_job_default(dev.fd, d->vm, d->exec.seqno, &wait);
 	if (!expect(!err, "WAIT failed: %s\n", errno_name(-err)))
 		return false;
 
@@ -1341,7 +1337,7 @@ static bool job_check_no_empty_range(void *arg, int ret, bool injected)
 	int empty;
 
 	if (!ret)
-		wait_job(d->vm, d->exec.seqno, &wait);
+		__vsvm_wait_job_default(dev.fd, d->vm, d->exec.seqno, &wait);
 	empty = count_ranges(d->vm, start, start + SZ_2M, true);
 	clean = expect(empty == 0,
 		       "%d ranges without pages left after the job (%s)\n",
@@ -1450,7 +1446,7 @@ static bool wait_check(void *arg, int ret, bool injected)
 			     (unsigned long long)*tool_fence(FENCE_TEST));
 
 	/* The job is over, or a WAIT without injection sees it end. */
-	err = wait_job(dev.vm, d->seqno, &again);
+	err = __vsvm_wait_job_default(dev.fd, dev.vm, d->seqno, &again);
 	ok &= expect(!err && again.status == (d->kind == WAIT_JOB_ERROR ?
 					      DRM_VSVM_WAIT_STATUS_GPU_ERROR :
 					      DRM_VSVM_WAIT_STATUS_DONE),

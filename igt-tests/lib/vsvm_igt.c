@@ -734,6 +734,26 @@ int __vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno,
 }
 
 /**
+ * __vsvm_wait_job_default() - wait for job @seqno of VM @vm_id, as long as
+ * a job may take
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @seqno: the job
+ * @out: the kernel's answer
+ *
+ * __vsvm_wait_job() with a deadline VSVM_WAIT_TIMEOUT_MS from now: a job
+ * that hangs ends with the kernel's job timeout before that.
+ *
+ * Returns: 0 or a negative errno value.
+ */
+int __vsvm_wait_job_default(int fd, uint32_t vm_id, uint64_t seqno,
+			    struct drm_vsvm_wait *out)
+{
+	return __vsvm_wait_job(fd, vm_id, seqno,
+			       vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), out);
+}
+
+/**
  * __vsvm_wait_fence() - wait until (*@addr & @mask) @op (@value & @mask)
  * @fd: a vsvm device
  * @vm_id: the VM
@@ -783,8 +803,7 @@ void vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno)
 	struct drm_vsvm_wait wait;
 	int ret;
 
-	ret = __vsvm_wait_job(fd, vm_id, seqno,
-			      vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), &wait);
+	ret = __vsvm_wait_job_default(fd, vm_id, seqno, &wait);
 	if (ret || wait.status != DRM_VSVM_WAIT_STATUS_DONE)
 		vsvm_wait_describe(IGT_LOG_INFO, ret, &wait);
 	igt_assert_eq(ret, 0);
@@ -806,8 +825,7 @@ struct drm_vsvm_wait vsvm_wait_job_error(int fd, uint32_t vm_id,
 	struct drm_vsvm_wait wait;
 	int ret;
 
-	ret = __vsvm_wait_job(fd, vm_id, seqno,
-			      vsvm_deadline_ns(VSVM_WAIT_TIMEOUT_MS), &wait);
+	ret = __vsvm_wait_job_default(fd, vm_id, seqno, &wait);
 	vsvm_wait_describe(ret || wait.status !=
 			   DRM_VSVM_WAIT_STATUS_GPU_ERROR ?
 			   IGT_LOG_INFO : IGT_LOG_DEBUG, ret, &wait);

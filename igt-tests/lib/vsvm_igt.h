@@ -132,6 +132,8 @@ uint64_t vsvm_exec(int fd, uint32_t vm_id, uint32_t engine,
 int __vsvm_wait(int fd, struct drm_vsvm_wait *wait);
 int __vsvm_wait_job(int fd, uint32_t vm_id, uint64_t seqno,
 		    int64_t deadline_ns, struct drm_vsvm_wait *out);
+int __vsvm_wait_job_default(int fd, uint32_t vm_id, uint64_t seqno,
+			    struct drm_vsvm_wait *out);
 int __vsvm_wait_fence(int fd, uint32_t vm_id, uint64_t addr, uint32_t op,
 		      uint64_t value, uint64_t mask, int64_t deadline_ns,
 		      struct drm_vsvm_wait *out);
