@@ -2124,20 +2124,9 @@ static void test_alloc_fail(void)
  */
 static void module_use(unsigned int devices, unsigned int vram_mb)
 {
-	char options[64];
-	int len;
-
 	gpu_close(&dev);
 	gpu_close(&dev1);
-	if (vsvm_igt_module_param("num_devices") == devices &&
-	    (!vram_mb || vsvm_igt_module_param("vram_size_mb") == vram_mb))
-		return;
-	len = snprintf(options, sizeof(options), "num_devices=%u", devices);
-	if (vram_mb)
-		snprintf(options + len, sizeof(options) - len,
-			 " vram_size_mb=%u", vram_mb);
-	module.changed = true;
-	igt_assert_eq(vsvm_igt_reload(options), 0);
+	vsvm_igt_module_use(devices, vram_mb, &module.changed);
 }
 
 /* Closes what the tests left open and reloads the module as it was. */
@@ -2145,10 +2134,7 @@ static void module_restore(void)
 {
 	gpu_close(&dev);
 	gpu_close(&dev1);
-	if (module.changed) {
-		igt_assert_eq(vsvm_igt_reload(NULL), 0);
-		module.changed = false;
-	}
+	vsvm_igt_module_restore(&module.changed);
 }
 
 #define OVERSUB_PROCS	4

@@ -360,25 +360,16 @@ static void test_wait_fence_cpu(void)
 /* Reloads the module with @devices devices, closing the test's devices. */
 static void module_use(unsigned int devices)
 {
-	char options[32];
-
 	gpu_close(&dev);
 	gpu_close(&dev1);
-	if (vsvm_igt_module_param("num_devices") == devices)
-		return;
-	snprintf(options, sizeof(options), "num_devices=%u", devices);
-	module_changed = true;
-	igt_assert_eq(vsvm_igt_reload(options), 0);
+	vsvm_igt_module_use(devices, 0, &module_changed);
 }
 
 static void module_restore(void)
 {
 	gpu_close(&dev);
 	gpu_close(&dev1);
-	if (module_changed) {
-		igt_assert_eq(vsvm_igt_reload(NULL), 0);
-		module_changed = false;
-	}
+	vsvm_igt_module_restore(&module_changed);
 }
 
 static void test_wait_fence_other_device(void)

@@ -169,6 +169,49 @@ int vsvm_igt_reload(const char *options)
 }
 
 /**
+ * vsvm_igt_module_use() - reload the vsvm module unless it runs as asked
+ * @devices: the num_devices it must run with
+ * @vram_mb: the vram_size_mb it must run with, or 0 for any
+ * @changed: set to true before a reload, for vsvm_igt_module_restore()
+ *
+ * Unless the module runs with those already, reloads it with
+ * "num_devices=@devices", "vram_size_mb=@vram_mb" unless @vram_mb is 0,
+ * and the defaults of every other option.  The caller must have closed
+ * its devices.
+ */
+void vsvm_igt_module_use(unsigned int devices, unsigned int vram_mb,
+			 bool *changed)
+{
+	char options[64];
+	int len;
+
+	if (vsvm_igt_module_param("num_devices") == devices &&
+	    (!vram_mb || vsvm_igt_module_param("vram_size_mb") == vram_mb))
+		return;
+	len = snprintf(options, sizeof(options), "num_devices=%u", devices);
+	if (vram_mb)
+		snprintf(options + len, sizeof(options) - len,
+			 " vram_size_mb=%u", vram_mb);
+	*changed = true;
+	igt_assert_eq(vsvm_igt_reload(options), 0);
+}
+
+/**
+ * vsvm_igt_module_restore() - reload the vsvm module with its defaults if
+ * vsvm_igt_module_use() reloaded it
+ * @changed: what vsvm_igt_module_use() set; false again afterwards
+ *
+ * The caller must have closed its devices.
+ */
+void vsvm_igt_module_restore(bool *changed)
+{
+	if (*changed) {
+		igt_assert_eq(vsvm_igt_reload(NULL), 0);
+		*changed = false;
+	}
+}
+
+/**
  * vsvm_require_svm() - skip unless the device executes batches on the
  * process's memory
  * @fd: a vsvm device

@@ -63,6 +63,9 @@ void vsvm_query_device(int fd, struct drm_vsvm_query_device *info);
 
 unsigned int vsvm_igt_module_param(const char *name);
 int vsvm_igt_reload(const char *options);
+void vsvm_igt_module_use(unsigned int devices, unsigned int vram_mb,
+			 bool *changed);
+void vsvm_igt_module_restore(bool *changed);
 
 unsigned int vsvm_require_svm(int fd);
 bool vsvm_has_vram(int fd);
