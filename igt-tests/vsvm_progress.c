@@ -159,13 +159,7 @@ static void gpu_open(struct gpu *g, unsigned int index)
 
 static void gpu_close(struct gpu *g)
 {
-	struct drm_vsvm_vm_destroy destroy = { .vm_id = g->vm };
-
-	if (g->fd < 0)
-		return;
-	__vsvm_vm_destroy(g->fd, &destroy);
-	close(g->fd);
-	g->fd = -1;
+	vsvm_igt_close(&g->fd, g->vm);
 }
 
 static void run(const struct gpu *g, struct vsvm_batch *b)

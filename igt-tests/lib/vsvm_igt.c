@@ -471,6 +471,25 @@ void vsvm_vm_destroy(int fd, uint32_t vm_id)
 }
 
 /**
+ * vsvm_igt_close() - destroy a VM and close its device file, if open
+ * @fd: the device file, or a negative value; -1 afterwards
+ * @vm_id: the VM on *@fd
+ *
+ * For clean-up: does nothing if *@fd is negative, and ignores whether the
+ * VM could be destroyed.
+ */
+void vsvm_igt_close(int *fd, uint32_t vm_id)
+{
+	struct drm_vsvm_vm_destroy destroy = { .vm_id = vm_id };
+
+	if (*fd < 0)
+		return;
+	__vsvm_vm_destroy(*fd, &destroy);
+	close(*fd);
+	*fd = -1;
+}
+
+/**
  * vsvm_batch_init() - start an empty batch in @buf
  * @batch: the batch
  * @buf: where the commands go, 8-byte aligned

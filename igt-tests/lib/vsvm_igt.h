@@ -87,6 +87,7 @@ int __vsvm_vm_create(int fd, struct drm_vsvm_vm_create *create);
 uint32_t vsvm_vm_create(int fd);
 int __vsvm_vm_destroy(int fd, struct drm_vsvm_vm_destroy *destroy);
 void vsvm_vm_destroy(int fd, uint32_t vm_id);
+void vsvm_igt_close(int *fd, uint32_t vm_id);
 
 /**
  * struct vsvm_batch - a batch being written into a buffer of the caller's
