@@ -166,29 +166,22 @@ static void run(const struct gpu *g, struct vsvm_batch *b)
 static void gpu_copy(const struct gpu *g, void *dst, const void *src,
 		     size_t size)
 {
-	struct vsvm_batch *b = tool_batch();
-
-	vsvm_batch_copy(b, to_user_pointer(dst), to_user_pointer(src), size);
-	run(g, b);
+	vsvm_run_copy(g->fd, g->vm, &tool.batch, to_user_pointer(dst),
+		      to_user_pointer(src), size);
 }
 
 static void gpu_fill(const struct gpu *g, void *dst, size_t size,
 		     uint32_t word)
 {
-	struct vsvm_batch *b = tool_batch();
-
-	vsvm_batch_fill(b, to_user_pointer(dst), size, word);
-	run(g, b);
+	vsvm_run_fill(g->fd, g->vm, &tool.batch, to_user_pointer(dst), size,
+		      word);
 }
 
 /* A GPU read of one word at @p. */
 static void gpu_touch(const struct gpu *g, const void *p)
 {
-	struct vsvm_batch *b = tool_batch();
-
-	vsvm_batch_copy(b, to_user_pointer(tool.scratch), to_user_pointer(p),
-			8);
-	run(g, b);
+	vsvm_run_copy(g->fd, g->vm, &tool.batch, to_user_pointer(tool.scratch),
+		      to_user_pointer(p), 8);
 }
 
 static struct drm_vsvm_prefetch prefetch(const struct gpu *g, const void *p,

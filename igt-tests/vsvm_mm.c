@@ -184,9 +184,8 @@ static void gpu_free(struct gpu *g)
 
 static void gpu_fill(struct gpu *g, void *dst, size_t size, uint32_t word)
 {
-	vsvm_batch_reset(&g->batch);
-	vsvm_batch_fill(&g->batch, to_user_pointer(dst), size, word);
-	vsvm_run(g->fd, g->vm, 0, &g->batch);
+	vsvm_run_fill(g->fd, g->vm, &g->batch, to_user_pointer(dst), size,
+		      word);
 }
 
 static void advise(struct gpu *g, void *p, size_t size, uint32_t loc)

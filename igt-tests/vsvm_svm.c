@@ -113,18 +113,14 @@ static void run(struct vsvm_batch *batch)
 
 static void gpu_copy(void *dst, const void *src, size_t size)
 {
-	struct vsvm_batch *b = tool_batch();
-
-	vsvm_batch_copy(b, to_user_pointer(dst), to_user_pointer(src), size);
-	run(b);
+	vsvm_run_copy(dev.fd, dev.vm, &tool.batch, to_user_pointer(dst),
+		      to_user_pointer(src), size);
 }
 
 static void gpu_fill(void *dst, size_t size, uint32_t word)
 {
-	struct vsvm_batch *b = tool_batch();
-
-	vsvm_batch_fill(b, to_user_pointer(dst), size, word);
-	run(b);
+	vsvm_run_fill(dev.fd, dev.vm, &tool.batch, to_user_pointer(dst), size,
+		      word);
 }
 
 static void gpu_store64(void *dst, uint64_t value)
@@ -138,10 +134,8 @@ static void gpu_store64(void *dst, uint64_t value)
 /* A GPU read of one word at @addr. */
 static void gpu_touch(uint64_t addr)
 {
-	struct vsvm_batch *b = tool_batch();
-
-	vsvm_batch_copy(b, to_user_pointer(tool.scratch), addr, 8);
-	run(b);
+	vsvm_run_copy(dev.fd, dev.vm, &tool.batch,
+		      to_user_pointer(tool.scratch), addr, 8);
 }
 
 /*

@@ -948,6 +948,44 @@ struct drm_vsvm_wait vsvm_run_error(int fd, uint32_t vm_id, uint32_t engine,
 }
 
 /**
+ * vsvm_run_fill() - fill memory with a job, asserting that it completes
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @batch: the batch to use: reset, and written with one FILL
+ * @dst: the memory, 4-byte aligned
+ * @size: bytes, a multiple of 4
+ * @word: the 32-bit word written
+ *
+ * The job runs on engine 0.
+ */
+void vsvm_run_fill(int fd, uint32_t vm_id, struct vsvm_batch *batch,
+		   uint64_t dst, uint64_t size, uint32_t word)
+{
+	vsvm_batch_reset(batch);
+	vsvm_batch_fill(batch, dst, size, word);
+	vsvm_run(fd, vm_id, 0, batch);
+}
+
+/**
+ * vsvm_run_copy() - copy memory with a job, asserting that it completes
+ * @fd: a vsvm device
+ * @vm_id: the VM
+ * @batch: the batch to use: reset, and written with one COPY
+ * @dst: where to
+ * @src: where from
+ * @size: bytes
+ *
+ * The job runs on engine 0.
+ */
+void vsvm_run_copy(int fd, uint32_t vm_id, struct vsvm_batch *batch,
+		   uint64_t dst, uint64_t src, uint64_t size)
+{
+	vsvm_batch_reset(batch);
+	vsvm_batch_copy(batch, dst, src, size);
+	vsvm_run(fd, vm_id, 0, batch);
+}
+
+/**
  * __vsvm_range_info() - DRM_IOCTL_VSVM_RANGE_INFO
  * @fd: a vsvm device
  * @info: the argument

@@ -151,6 +151,10 @@ void vsvm_run(int fd, uint32_t vm_id, uint32_t engine,
 	      const struct vsvm_batch *batch);
 struct drm_vsvm_wait vsvm_run_error(int fd, uint32_t vm_id, uint32_t engine,
 				    const struct vsvm_batch *batch);
+void vsvm_run_fill(int fd, uint32_t vm_id, struct vsvm_batch *batch,
+		   uint64_t dst, uint64_t size, uint32_t word);
+void vsvm_run_copy(int fd, uint32_t vm_id, struct vsvm_batch *batch,
+		   uint64_t dst, uint64_t src, uint64_t size);
 
 /* RANGE_INFO */
 int __vsvm_range_info(int fd, struct drm_vsvm_range_info *info);
