@@ -7,8 +7,10 @@
  * TEST: vsvm lifetime
  * Category: Software emulated GPU
  * Description: What outlives what: a VM destroyed while other threads'
- *		ioctls and jobs use it, the sequence numbers of concurrent
- *		EXECs, ioctls whose result
+ *		ioctls (PREFETCH, MADVISE, EXEC, RANGE_INFO over a large
+ *		GPU-mapped span) and jobs use it, a device unbound under a
+ *		running job and PREFETCH with the process's data in VRAM, the
+ *		sequence numbers of concurrent EXECs, ioctls whose result
  *		cannot be copied back to userspace, VM teardown under jobs
  *		that are stuck servicing a GPU fault, and the garbage
  *		collector of a VM that outlives its process.
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +38,7 @@
 #include "igt_kmod.h"
 #include "vsvm_igt.h"
 
-IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unique seqnos, copy-out failures, teardown of stuck jobs, garbage collection after the process exited.");
+IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unbind with jobs running, unique seqnos, copy-out failures, teardown of stuck jobs, garbage collection after the process exited.");
 
 #define SZ_4K		0x1000ul
 #define SZ_64K		0x10000ul
@@ -184,13 +187,17 @@ static int read_file(const char *path, char *buf, size_t len)
 static int open_fds[16];
 static unsigned int num_open_fds;
 
-static int dev_open(void)
+/* Records @fd for the fixture to close. */
+static int dev_track(int fd)
 {
-	int fd = vsvm_igt_open(0);
-
 	igt_assert_lt(num_open_fds, (int)ARRAY_SIZE(open_fds));
 	open_fds[num_open_fds++] = fd;
 	return fd;
+}
+
+static int dev_open(void)
+{
+	return dev_track(vsvm_igt_open(0));
 }
 
 /* Forgets @fd, which someone else closed. */
@@ -407,6 +414,14 @@ static void race_vary(struct race *r, unsigned int round, uint32_t *seed,
 				prng(seed) % destroyer_spread_ns : 0;
 }
 
+/* What the destroyer of a round does */
+static const char *race_round_name(const struct race *r)
+{
+	if (r->destroy && r->close_fd)
+		return "VM_DESTROY + close()";
+	return r->destroy ? "VM_DESTROY" : "close()";
+}
+
 static bool race_budget_left(int64_t start, unsigned int round,
 			     unsigned int max_rounds)
 {
@@ -488,6 +503,195 @@ static void test_destroy_vs_prefetch(void)
 	vsvm_assert_bytes(mem, PF_SIZE, 0x9f);
 	gpu_close(&g);
 	munmap(mem, PF_SIZE);
+}
+
+/* ---- RANGE_INFO ---------------------------------------------------- */
+
+/* Sixteen page tables of 4 KiB entries, in sixteen 2 MiB ranges */
+#define RI_SIZE			(32 * SZ_1M)
+#define RI_PAGES		PAGES(RI_SIZE)
+#define RI_ROUNDS		60
+/* The destroyer's start is spread over this many RANGE_INFO calls */
+#define RI_SPREAD_CALLS		4
+
+struct range_info_race {
+	uint8_t *mem;
+	/* what RANGE_INFO said before the race: the whole span mapped */
+	uint8_t *expected;
+	uint8_t *out;
+	/* how long the RANGE_INFO that took @expected took */
+	int64_t call_ns;
+	/* the first answer that differed from @expected */
+	bool bad;
+	size_t bad_page;
+	uint8_t bad_entry;
+};
+
+/* Whether @out matches @expected; records the first difference if not. */
+static bool range_info_check(struct range_info_race *ri)
+{
+	size_t i;
+
+	for (i = 0; i < RI_PAGES; i++) {
+		if (ri->out[i] == ri->expected[i])
+			continue;
+		ri->bad = true;
+		ri->bad_page = i;
+		ri->bad_entry = ri->out[i];
+		return false;
+	}
+	return true;
+}
+
+static void *range_info_user(void *arg)
+{
+	struct race *r = arg;
+	struct range_info_race *ri = r->data;
+	struct drm_vsvm_range_info info;
+	int ret;
+
+	race_user_start(r);
+	do {
+		/* 0xff is no entry the kernel writes: a page it skipped */
+		memset(ri->out, 0xff, RI_PAGES);
+		info = (struct drm_vsvm_range_info) {
+			.vm_id = r->vm,
+			.start = to_user_pointer(ri->mem),
+			.size = RI_SIZE,
+			.data = to_user_pointer(ri->out),
+		};
+		ret = __vsvm_range_info(r->fd, &info);
+		if (ret)
+			break;
+		if (!range_info_check(ri))
+			break;
+		r->user_calls++;
+	} while (!race_user_timed_out(r));
+	r->user_ret = ret;
+	return NULL;
+}
+
+/*
+ * Maps the span on a new file and VM with a GPU FILL of @word and takes
+ * what RANGE_INFO reports as the expected answer: every page mapped
+ * writable in system memory.
+ */
+static struct gpu range_info_prepare(struct range_info_race *ri,
+				     uint32_t word)
+{
+	uint64_t *cmds = vsvm_map_anon(SZ_4K);
+	struct vsvm_batch batch;
+	struct gpu g = gpu_open();
+	size_t i;
+
+	ri->bad = false;
+	vsvm_batch_init(&batch, cmds, SZ_4K);
+	vsvm_batch_fill(&batch, to_user_pointer(ri->mem), RI_SIZE, word);
+	vsvm_run(g.fd, g.vm, 0, &batch);
+	munmap(cmds, SZ_4K);
+
+	ri->call_ns = clock_ns();
+	vsvm_range_info(g.fd, g.vm, to_user_pointer(ri->mem), RI_SIZE,
+			ri->expected);
+	ri->call_ns = clock_ns() - ri->call_ns;
+	for (i = 0; i < RI_PAGES; i++)
+		igt_assert_f(DRM_VSVM_RANGE_INFO_STATE(ri->expected[i]) ==
+			     DRM_VSVM_PAGE_SYSTEM_RW &&
+			     DRM_VSVM_RANGE_INFO_PTE(ri->expected[i]) !=
+			     DRM_VSVM_PTE_NONE,
+			     "page %zu of the span the GPU filled: entry %#x, not mapped read-write in system memory\n",
+			     i, ri->expected[i]);
+	return g;
+}
+
+/*
+ * Judges a round; false if RANGE_INFO succeeded with a wrong answer, which
+ * the caller reports after the last round: the rounds go on, and a
+ * torn-down page table that is read may also be one that was freed.
+ */
+static bool range_info_judge(const struct race *r,
+			     const struct range_info_race *ri,
+			     unsigned int round)
+{
+	igt_assert_f(r->destroy_ret == 0 && r->close_ret == 0,
+		     "round %u: %s racing RANGE_INFO: VM_DESTROY %d, close() %d\n",
+		     round, race_round_name(r), r->destroy_ret,
+		     r->close_ret);
+	if (ri->bad) {
+		igt_warn("round %u: RANGE_INFO racing %s succeeded after %lu calls, but page %zu is %#x, was %#x before the race\n",
+			 round, race_round_name(r), r->user_calls,
+			 ri->bad_page, ri->bad_entry,
+			 ri->expected[ri->bad_page]);
+		return false;
+	}
+	/* A closed file is gone for the caller: EBADF, not ENOENT */
+	igt_assert_f((r->destroy && r->user_ret == -ENOENT) ||
+		     (r->close_fd && r->user_ret == -EBADF),
+		     "round %u: RANGE_INFO racing %s returned %d (%s) after %lu calls\n",
+		     round, race_round_name(r), r->user_ret,
+		     strerror(-r->user_ret), r->user_calls);
+	return true;
+}
+
+static void test_destroy_vs_range_info(void)
+{
+	struct range_info_race ri = {
+		.mem = vsvm_map_isolated_anon(RI_SIZE, SZ_2M),
+		.expected = malloc(RI_PAGES),
+		.out = malloc(RI_PAGES),
+	};
+	struct race r = {
+		.user = range_info_user,
+		.data = &ri,
+	};
+	unsigned long calls = 0, enoent = 0, ebadf = 0, wrong = 0;
+	uint32_t seed = 0x7a190001, word = 0;
+	int64_t start, call_ns = 0;
+	unsigned int round;
+	struct gpu g;
+
+	igt_assert(ri.expected && ri.out);
+	/* 4 KiB pages, which khugepaged leaves alone: 512 entries a table */
+	igt_assert_eq(madvise(ri.mem, RI_SIZE, MADV_NOHUGEPAGE), 0);
+	memset(ri.mem, 0, RI_SIZE);
+
+	start = clock_ns();
+	for (round = 0; race_budget_left(start, round, RI_ROUNDS); round++) {
+		word = 0x7a190000 | round;
+		g = range_info_prepare(&ri, word);
+		r.fd = g.fd;
+		r.vm = g.vm;
+		/* VM_DESTROY, VM_DESTROY then close(), close() alone */
+		r.destroy = round % 3 != 2;
+		r.close_fd = round % 3 != 0;
+		/* From the user's first call to its last few before the end */
+		race_vary(&r, round, &seed, 0,
+			  RI_SPREAD_CALLS * ri.call_ns + 1);
+		race_run(&r);
+		g.vm = 0;
+		if (r.close_fd)
+			g.fd = -1;
+		else
+			gpu_close(&g);
+
+		wrong += !range_info_judge(&r, &ri, round);
+		calls += r.user_calls;
+		call_ns += ri.call_ns;
+		enoent += r.user_ret == -ENOENT;
+		ebadf += r.user_ret == -EBADF;
+	}
+	igt_info("%u rounds, %lu RANGE_INFO calls of %lu MiB (%.1f ms each) completed before the VM went; then %lu ENOENT, %lu EBADF, %lu wrong answers\n",
+		 round, calls, RI_SIZE / SZ_1M,
+		 round ? call_ns / 1e6 / round : 0.0, enoent, ebadf, wrong);
+	igt_assert_f(!wrong,
+		     "in %lu of %u rounds RANGE_INFO racing the VM's end succeeded with entries its page table never had\n",
+		     wrong, round);
+
+	/* The GPU's last FILL is what the memory holds */
+	vsvm_assert_words(ri.mem, RI_SIZE, word);
+	free(ri.out);
+	free(ri.expected);
+	munmap(ri.mem, RI_SIZE);
 }
 
 /* ---- MADVISE and ATTR_QUERY, then munmap --------------------------- */
@@ -655,13 +859,6 @@ static void *exec_user(void *arg)
 	return NULL;
 }
 
-static const char *exec_round_name(const struct race *r)
-{
-	if (r->destroy && r->close_fd)
-		return "VM_DESTROY + close()";
-	return r->destroy ? "VM_DESTROY" : "close()";
-}
-
 static void test_destroy_vs_exec(void)
 {
 	uint64_t *cmds = vsvm_map_anon(SZ_4K);
@@ -699,12 +896,12 @@ static void test_destroy_vs_exec(void)
 
 		igt_assert_f(r.destroy_ret == 0 && r.close_ret == 0,
 			     "round %u: %s racing EXEC: VM_DESTROY %d, close() %d\n",
-			     round, exec_round_name(&r), r.destroy_ret,
+			     round, race_round_name(&r), r.destroy_ret,
 			     r.close_ret);
 		igt_assert_f(r.user_ret == 0 || r.user_ret == -ENOENT ||
 			     (r.close_fd && r.user_ret == -EBADF),
 			     "round %u: EXEC racing %s returned %d (%s)\n",
-			     round, exec_round_name(&r), r.user_ret,
+			     round, race_round_name(&r), r.user_ret,
 			     strerror(-r.user_ret));
 		if (r.user_ret) {
 			refused++;
@@ -739,13 +936,29 @@ static void test_destroy_vs_exec(void)
 #define UB_BUF_SIZE		SZ_1M
 #define UB_KEEP_SIZE		SZ_1M
 #define UB_PING_SIZE		(2 * SZ_1M)
-/* COPYs of UB_BUF_SIZE: far more than a job can do before its timeout */
+/* COPYs of UB_BUF_SIZE: far more than the job does before the unbind */
 #define UB_COPIES		20000
+/* The job stores how many COPYs it has done after every so many */
+#define UB_COPIES_PER_STORE	16
 #define UB_UNBIND_TIMEOUT_MS	60000
-#define UB_SETTLE_TIMEOUT_MS	5000
+/* What "promptly" means for the job, its WAIT and PREFETCH, generously */
+#define UB_SETTLE_TIMEOUT_MS	20000
+/*
+ * Longer than the unbind may take: the job ends by the unbind, not by
+ * its timeout, and a remove that waited for the timeout would be late.
+ */
+#define UB_JOB_TIMEOUT_MS	120000
+#define UB_MODULE_OPTIONS	"vram_size_mb=" stringify(UB_VRAM_MB) \
+				" job_timeout_ms=" stringify(UB_JOB_TIMEOUT_MS)
 
-/* PREFETCH of a buffer to VRAM and back, page by page, until one fails */
+#define UB_SRC_SEED		0x0b5c0001u
+#define UB_KEEP_SEED		0x0b5c0002u
+#define UB_PING_SEED		0x0b5c0003u
+#define UB_NEW_SEED		0x0b5c0004u
+
+/* PREFETCH of a buffer to VRAM and back, until a call fails */
 struct pinger {
+	pthread_t thread;
 	int fd;
 	uint32_t vm;
 	uint8_t *buf;
@@ -754,6 +967,44 @@ struct pinger {
 	int ret;
 	int done;
 };
+
+/* A WAIT for the job, asleep in the kernel when the device goes */
+struct waiter {
+	pthread_t thread;
+	int fd;
+	uint32_t vm;
+	uint64_t seqno;
+	int tid;
+	struct drm_vsvm_wait wait;
+	int ret;
+	int done;
+};
+
+/* The unbind, in a thread of its own so that a hang can be told */
+static struct {
+	pthread_t thread;
+	int ret;
+	int done;
+} unbinder;
+
+struct unbind_test {
+	struct gpu gpu;
+	/* the job's source, then its destination: preferring VRAM */
+	uint8_t *bufs;
+	/* moved to VRAM by PREFETCH and left there */
+	uint8_t *keep;
+	/* the job's progress: COPYs done, in system memory */
+	uint64_t *progress;
+	uint64_t *cmds;
+	struct vsvm_batch batch;
+	uint64_t seqno;
+	struct pinger pinger;
+	struct waiter waiter;
+};
+
+/* The threads running, for the fixture to stop */
+static struct pinger *running_pinger;
+static struct waiter *running_waiter;
 
 static bool device_bound(void)
 {
@@ -769,6 +1020,498 @@ static bool wait_flag(const int *flag, unsigned int timeout_ms)
 	while (!load_int(flag) && vsvm_now_ns() < deadline)
 		usleep(1000);
 	return load_int(flag);
+}
+
+/* Joins a thread that sets *@done at its end, if it ends in time. */
+static bool join_within(pthread_t thread, const int *done,
+			unsigned int timeout_ms)
+{
+	if (!wait_flag(done, timeout_ms))
+		return false;
+	return pthread_join(thread, NULL) == 0;
+}
+
+/* Waits (bounded) until no file or job holds the module any more. */
+static void module_wait_unused(void)
+{
+	int64_t deadline = vsvm_deadline_ns(IDLE_TIMEOUT_MS);
+	char refcnt[16];
+
+	while (!read_file("/sys/module/" VSVM_IGT_MODULE "/refcnt", refcnt,
+			  sizeof(refcnt)) && atoi(refcnt) &&
+	       vsvm_now_ns() < deadline)
+		usleep(10000);
+}
+
+/* Binds the device if it is not and reloads the module as it was. */
+static void device_restore(void)
+{
+	if (state.unbind_stuck)
+		return;
+	if (!device_bound())
+		write_file(VSVM_PLATFORM_DRIVER "/bind", VSVM_PLATFORM_DEVICE);
+	if (state.module_changed) {
+		state.module_changed = false;
+		module_wait_unused();
+		igt_assert_eq(vsvm_igt_reload(NULL), 0);
+	}
+}
+
+/* Whether thread @tid of this process sleeps in ioctl(), as /proc says */
+static bool thread_in_ioctl(int tid)
+{
+	char path[64], line[256];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	return !read_file(path, line, sizeof(line)) &&
+	       strtol(line, NULL, 10) == SYS_ioctl;
+}
+
+static void *pinger_thread(void *arg)
+{
+	struct pinger *p = arg;
+	struct drm_vsvm_prefetch prefetch;
+	int ret;
+
+	do {
+		prefetch = (struct drm_vsvm_prefetch) {
+			.vm_id = p->vm,
+			.start = to_user_pointer(p->buf),
+			.size = UB_PING_SIZE,
+			.region = p->moves & 1 ? DRM_VSVM_REGION_SYSTEM :
+						 DRM_VSVM_REGION_VRAM,
+		};
+		ret = __vsvm_prefetch(p->fd, &prefetch);
+		if (!ret)
+			__atomic_add_fetch(&p->moves, 1, __ATOMIC_RELEASE);
+	} while (!ret && !load_int(&p->stop));
+	p->ret = ret;
+	store_int(&p->done, 1);
+	return NULL;
+}
+
+static void *waiter_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	store_int(&w->tid, gettid());
+	w->ret = __vsvm_wait_job(w->fd, w->vm, w->seqno,
+				 vsvm_deadline_ns(UB_JOB_TIMEOUT_MS),
+				 &w->wait);
+	store_int(&w->done, 1);
+	return NULL;
+}
+
+static unsigned long pinger_moves(const struct pinger *p)
+{
+	return __atomic_load_n(&p->moves, __ATOMIC_ACQUIRE);
+}
+
+static void pinger_start(struct pinger *p)
+{
+	igt_assert_eq(pthread_create(&p->thread, NULL, pinger_thread, p), 0);
+	running_pinger = p;
+}
+
+/* Stops the pinger; false if it did not end in time. */
+static bool pinger_stop(struct pinger *p)
+{
+	running_pinger = NULL;
+	store_int(&p->stop, 1);
+	return join_within(p->thread, &p->done, UB_SETTLE_TIMEOUT_MS);
+}
+
+static void waiter_start(struct waiter *w)
+{
+	igt_assert_eq(pthread_create(&w->thread, NULL, waiter_thread, w), 0);
+	running_waiter = w;
+}
+
+/* Joins the waiter; false if it did not end in time. */
+static bool waiter_join(struct waiter *w)
+{
+	running_waiter = NULL;
+	return join_within(w->thread, &w->done, UB_SETTLE_TIMEOUT_MS);
+}
+
+/*
+ * Ends the threads a failed assertion left running: the pinger, and the
+ * WAIT, which holds the file (so closing it would not close the VM) and
+ * returns once VM_DESTROY has stopped the job.
+ */
+static void unbind_threads_stop(void)
+{
+	struct drm_vsvm_vm_destroy destroy;
+
+	if (running_pinger)
+		pinger_stop(running_pinger);
+	if (running_waiter) {
+		destroy = (struct drm_vsvm_vm_destroy) {
+			.vm_id = running_waiter->vm,
+		};
+		__vsvm_vm_destroy(running_waiter->fd, &destroy);
+		waiter_join(running_waiter);
+	}
+}
+
+static void *unbind_thread(void *arg)
+{
+	unbinder.ret = write_file(VSVM_PLATFORM_DRIVER "/unbind",
+				  VSVM_PLATFORM_DEVICE);
+	store_int(&unbinder.done, 1);
+	return arg;
+}
+
+/* The long job: COPYs from the source to the destination, with progress */
+static void unbind_batch(struct unbind_test *t)
+{
+	uint64_t src = to_user_pointer(t->bufs), dst = src + UB_BUF_SIZE;
+	unsigned int i;
+
+	t->cmds = vsvm_map_anon(DRM_VSVM_BATCH_MAX_SIZE);
+	vsvm_batch_init(&t->batch, t->cmds, DRM_VSVM_BATCH_MAX_SIZE);
+	for (i = 1; i <= UB_COPIES; i++) {
+		vsvm_batch_copy(&t->batch, dst, src, UB_BUF_SIZE);
+		if (!(i % UB_COPIES_PER_STORE))
+			vsvm_batch_store64(&t->batch,
+					   to_user_pointer(t->progress), i);
+	}
+}
+
+/* One move of the pinger's buffer to VRAM and back, on an idle device */
+static void ping_once(const struct pinger *p)
+{
+	uint64_t buf = to_user_pointer(p->buf);
+	struct drm_vsvm_prefetch to_vram, to_system;
+	int64_t t0 = clock_ns();
+
+	to_vram = vsvm_prefetch(p->fd, p->vm, buf, UB_PING_SIZE,
+				DRM_VSVM_REGION_VRAM);
+	to_system = vsvm_prefetch(p->fd, p->vm, buf, UB_PING_SIZE,
+				  DRM_VSVM_REGION_SYSTEM);
+	igt_info("PREFETCH of %lu KiB to VRAM and back: %.3f s\n",
+		 UB_PING_SIZE / 1024, secs(clock_ns() - t0));
+	igt_assert_eq_u64(to_vram.moved, PAGES(UB_PING_SIZE));
+	igt_assert_eq_u64(to_system.moved, PAGES(UB_PING_SIZE));
+}
+
+/*
+ * A small VRAM, the job's buffers preferring it, a buffer moved into it
+ * and the pinger's buffer in 64 KiB granules; the rest in system memory.
+ */
+static void unbind_setup(struct unbind_test *t)
+{
+	const struct drm_vsvm_mem_attrs vram = {
+		.preferred_loc = DRM_VSVM_LOC_VRAM,
+	};
+	const struct drm_vsvm_mem_attrs granules = {
+		.preferred_loc = DRM_VSVM_LOC_SYSTEM,
+		.granularity = DRM_VSVM_PAGE_SIZE_64K,
+	};
+	int fd;
+
+	igt_require_f(access(VSVM_PLATFORM_DRIVER "/unbind", W_OK) == 0,
+		      "cannot unbind through %s\n", VSVM_PLATFORM_DRIVER);
+	state.module_changed = true;
+	igt_assert_eq(vsvm_igt_reload(UB_MODULE_OPTIONS), 0);
+	t->gpu = gpu_open();
+	fd = t->gpu.fd;
+	igt_assert_eq_u64(vsvm_require_vram(fd), UB_VRAM_MB * SZ_1M);
+
+	t->bufs = vsvm_map_isolated_anon(2 * UB_BUF_SIZE, SZ_2M);
+	vsvm_pattern_fill(t->bufs, UB_BUF_SIZE, UB_SRC_SEED);
+	memset(t->bufs + UB_BUF_SIZE, 0, UB_BUF_SIZE);
+	vsvm_madvise(fd, t->gpu.vm, to_user_pointer(t->bufs),
+		     2 * UB_BUF_SIZE, &vram);
+
+	t->keep = vsvm_map_isolated_anon(UB_KEEP_SIZE, SZ_2M);
+	vsvm_pattern_fill(t->keep, UB_KEEP_SIZE, UB_KEEP_SEED);
+	vsvm_prefetch(fd, t->gpu.vm, to_user_pointer(t->keep), UB_KEEP_SIZE,
+		      DRM_VSVM_REGION_VRAM);
+
+	t->pinger = (struct pinger) {
+		.fd = fd,
+		.vm = t->gpu.vm,
+		.buf = vsvm_map_isolated_anon(UB_PING_SIZE, SZ_2M),
+	};
+	vsvm_pattern_fill(t->pinger.buf, UB_PING_SIZE, UB_PING_SEED);
+	vsvm_madvise(fd, t->gpu.vm, to_user_pointer(t->pinger.buf),
+		     UB_PING_SIZE, &granules);
+	ping_once(&t->pinger);
+
+	t->progress = vsvm_map_anon(SZ_4K);
+	unbind_batch(t);
+}
+
+/* Starts the job, a WAIT for it and the pinger, and sees each at work. */
+static void unbind_start(struct unbind_test *t)
+{
+	int64_t deadline;
+
+	t->seqno = vsvm_exec(t->gpu.fd, t->gpu.vm, 0, &t->batch);
+	t->waiter = (struct waiter) {
+		.fd = t->gpu.fd,
+		.vm = t->gpu.vm,
+		.seqno = t->seqno,
+	};
+	waiter_start(&t->waiter);
+
+	deadline = vsvm_deadline_ns(UB_SETTLE_TIMEOUT_MS);
+	while (load_u64(t->progress) < UB_COPIES_PER_STORE &&
+	       vsvm_now_ns() < deadline)
+		usleep(1000);
+	igt_assert_f(load_u64(t->progress) >= UB_COPIES_PER_STORE,
+		     "the job did no %u COPYs within %u ms\n",
+		     UB_COPIES_PER_STORE, UB_SETTLE_TIMEOUT_MS);
+
+	pinger_start(&t->pinger);
+	deadline = vsvm_deadline_ns(UB_SETTLE_TIMEOUT_MS);
+	while (pinger_moves(&t->pinger) < 2 &&
+	       !load_int(&t->pinger.done) && vsvm_now_ns() < deadline)
+		usleep(1000);
+	igt_assert_f(!load_int(&t->pinger.done),
+		     "PREFETCH failed before the unbind: %d (%s)\n",
+		     t->pinger.ret, strerror(-t->pinger.ret));
+	igt_assert_f(pinger_moves(&t->pinger) >= 2,
+		     "PREFETCH did not move the buffer to VRAM and back within %u ms\n",
+		     UB_SETTLE_TIMEOUT_MS);
+
+	/* The WAIT sleeps in the kernel, past its look-up of the device */
+	deadline = vsvm_deadline_ns(UB_SETTLE_TIMEOUT_MS);
+	while (!(load_int(&t->waiter.tid) &&
+		 thread_in_ioctl(load_int(&t->waiter.tid))) &&
+	       !load_int(&t->waiter.done) && vsvm_now_ns() < deadline)
+		usleep(1000);
+	igt_assert_f(!load_int(&t->waiter.done),
+		     "WAIT returned before the unbind: %d, status %u, error %u\n",
+		     t->waiter.ret, t->waiter.wait.status,
+		     t->waiter.wait.error);
+	igt_assert_f(thread_in_ioctl(t->waiter.tid),
+		     "WAIT did not go to sleep within %u ms\n",
+		     UB_SETTLE_TIMEOUT_MS);
+}
+
+/* What the unbind will find: the job running, the process's data in VRAM */
+static void unbind_check_running(struct unbind_test *t)
+{
+	igt_assert_f(job_running(t->gpu.fd, t->gpu.vm, t->seqno),
+		     "the job ended before the unbind, after %llu COPYs\n",
+		     (unsigned long long)load_u64(t->progress));
+	igt_assert_eq(jobs_in_flight(), 1);
+	vsvm_assert_residency(t->gpu.fd, t->gpu.vm, to_user_pointer(t->bufs),
+			      2 * UB_BUF_SIZE, VSVM_RESIDENCY_VRAM);
+	vsvm_assert_residency(t->gpu.fd, t->gpu.vm, to_user_pointer(t->keep),
+			      UB_KEEP_SIZE, VSVM_RESIDENCY_VRAM);
+	igt_info("before the unbind: %llu COPYs done, %lu PREFETCH moves, %llu KiB of VRAM used\n",
+		 (unsigned long long)load_u64(t->progress),
+		 pinger_moves(&t->pinger),
+		 (unsigned long long)(vsvm_vram_used(0) / 1024));
+}
+
+/* Unbinds the device; returns how long the unbind took. */
+static int64_t unbind_device(const struct unbind_test *t)
+{
+	uint64_t copies = load_u64(t->progress);
+	unsigned long moves = pinger_moves(&t->pinger);
+	int64_t t0 = clock_ns();
+
+	unbinder.ret = 0;
+	unbinder.done = 0;
+	igt_assert_eq(pthread_create(&unbinder.thread, NULL, unbind_thread,
+				     NULL), 0);
+	if (!join_within(unbinder.thread, &unbinder.done,
+			 UB_UNBIND_TIMEOUT_MS)) {
+		state.unbind_stuck = true;
+		igt_assert_f(false,
+			     "the unbind did not return within %u ms; meanwhile the job went from %llu to %llu COPYs, PREFETCH from %lu to %lu moves%s%s\n",
+			     UB_UNBIND_TIMEOUT_MS, (unsigned long long)copies,
+			     (unsigned long long)load_u64(t->progress), moves,
+			     pinger_moves(&t->pinger),
+			     load_int(&t->pinger.done) ? " and ended with " : "",
+			     load_int(&t->pinger.done) ?
+			     strerror(-t->pinger.ret) : "");
+	}
+	igt_assert_f(!unbinder.ret, "the unbind failed: %s\n",
+		     strerror(-unbinder.ret));
+	igt_assert(!device_bound());
+	return clock_ns() - t0;
+}
+
+/* The job and PREFETCH ended, with ENODEV, and nothing was lost. */
+static void unbind_check_ended(struct unbind_test *t)
+{
+	const struct drm_vsvm_wait *wait = &t->waiter.wait;
+	uint64_t copies = load_u64(t->progress);
+
+	igt_assert_f(waiter_join(&t->waiter),
+		     "WAIT did not return within %u ms of the unbind\n",
+		     UB_SETTLE_TIMEOUT_MS);
+	igt_info("WAIT: %d, status %u, error %u (%s) after %llu COPYs\n",
+		 t->waiter.ret, wait->status, wait->error,
+		 strerror(wait->error), (unsigned long long)copies);
+	igt_assert_eq(t->waiter.ret, 0);
+	igt_assert_eq_u32(wait->status, DRM_VSVM_WAIT_STATUS_GPU_ERROR);
+	igt_assert_eq_u32(wait->error, ENODEV);
+	igt_assert_f(copies < UB_COPIES,
+		     "the job did all its %llu COPYs: the unbind came too late\n",
+		     (unsigned long long)copies);
+
+	igt_assert_f(pinger_stop(&t->pinger),
+		     "PREFETCH did not return within %u ms of the unbind\n",
+		     UB_SETTLE_TIMEOUT_MS);
+	igt_info("PREFETCH: %d (%s) after %lu moves\n", t->pinger.ret,
+		 strerror(-t->pinger.ret), t->pinger.moves);
+	igt_assert_eq(t->pinger.ret, -ENODEV);
+
+	/* The remove evicted VRAM: every byte is back in system memory */
+	vsvm_assert_pattern(t->keep, UB_KEEP_SIZE, UB_KEEP_SEED);
+	vsvm_assert_pattern(t->bufs, UB_BUF_SIZE, UB_SRC_SEED);
+	vsvm_assert_pattern(t->bufs + UB_BUF_SIZE, UB_BUF_SIZE, UB_SRC_SEED);
+	vsvm_assert_pattern(t->pinger.buf, UB_PING_SIZE, UB_PING_SEED);
+}
+
+static void assert_enodev(const char *what, int ret)
+{
+	igt_assert_f(ret == -ENODEV,
+		     "%s on a file of the unbound device: %d (%s), not ENODEV\n",
+		     what, ret, strerror(-ret));
+}
+
+/* Every ioctl on a file of the unbound device answers ENODEV. */
+static void unbind_check_file(const struct unbind_test *t)
+{
+	struct drm_vsvm_query_device info;
+	struct drm_vsvm_query query = {
+		.item = DRM_VSVM_QUERY_DEVICE,
+		.data = to_user_pointer(&info),
+		.size = sizeof(info),
+	};
+	struct drm_vsvm_vm_create create = {};
+	struct drm_vsvm_vm_destroy destroy = { .vm_id = t->gpu.vm };
+	struct drm_vsvm_exec exec = {
+		.vm_id = t->gpu.vm,
+		.batch_addr = to_user_pointer(t->cmds),
+		.batch_size = sizeof(struct drm_vsvm_cmd_copy),
+	};
+	struct drm_vsvm_wait wait;
+	int fd = t->gpu.fd;
+
+	assert_enodev("QUERY", __vsvm_query(fd, &query));
+	assert_enodev("VM_CREATE", __vsvm_vm_create(fd, &create));
+	assert_enodev("EXEC", __vsvm_exec(fd, &exec));
+	assert_enodev("WAIT", __vsvm_wait_job(fd, t->gpu.vm, t->seqno, 0,
+					      &wait));
+	assert_enodev("VM_DESTROY", __vsvm_vm_destroy(fd, &destroy));
+}
+
+/* The same for the ioctls on memory */
+static void unbind_check_file_memory(const struct unbind_test *t)
+{
+	uint8_t entries[PAGES(UB_KEEP_SIZE)];
+	uint64_t keep = to_user_pointer(t->keep);
+	struct drm_vsvm_range_info range_info = {
+		.vm_id = t->gpu.vm,
+		.start = keep,
+		.size = UB_KEEP_SIZE,
+		.data = to_user_pointer(entries),
+	};
+	struct drm_vsvm_madvise madvise = {
+		.vm_id = t->gpu.vm,
+		.start = keep,
+		.size = UB_KEEP_SIZE,
+	};
+	struct drm_vsvm_attr_query attr_query = {
+		.vm_id = t->gpu.vm,
+		.addr = keep,
+	};
+	struct drm_vsvm_prefetch prefetch = {
+		.vm_id = t->gpu.vm,
+		.start = keep,
+		.size = UB_KEEP_SIZE,
+		.region = DRM_VSVM_REGION_VRAM,
+	};
+	int fd = t->gpu.fd;
+
+	assert_enodev("RANGE_INFO", __vsvm_range_info(fd, &range_info));
+	assert_enodev("MADVISE", __vsvm_madvise(fd, &madvise));
+	assert_enodev("ATTR_QUERY", __vsvm_attr_query(fd, &attr_query));
+	assert_enodev("PREFETCH", __vsvm_prefetch(fd, &prefetch));
+	vsvm_assert_pattern(t->keep, UB_KEEP_SIZE, UB_KEEP_SEED);
+}
+
+/* Binds the device again: a new file runs a job through its VRAM. */
+static void unbind_rebind_run(void)
+{
+	const struct drm_vsvm_mem_attrs vram = {
+		.preferred_loc = DRM_VSVM_LOC_VRAM,
+	};
+	uint8_t *bufs = vsvm_map_isolated_anon(2 * UB_BUF_SIZE, SZ_2M);
+	uint64_t *cmds = vsvm_map_anon(SZ_4K), *fence = cmds + 64;
+	struct vsvm_batch batch;
+	uint32_t vm;
+	int fd;
+
+	igt_assert_eq(write_file(VSVM_PLATFORM_DRIVER "/bind",
+				 VSVM_PLATFORM_DEVICE), 0);
+	igt_assert(device_bound());
+	fd = __vsvm_igt_open(0);
+	igt_assert_f(fd >= 0, "no vsvm device after the bind\n");
+	dev_track(fd);
+	igt_assert_eq_u64(vsvm_require_vram(fd), UB_VRAM_MB * SZ_1M);
+	/* A new device: its VRAM and counters start from nothing */
+	igt_assert_eq_u64(vsvm_vram_used(0), 0);
+	igt_assert_eq_u64(vsvm_counter("jobs_submitted"), 0);
+
+	vm = vsvm_vm_create(fd);
+	vsvm_madvise(fd, vm, to_user_pointer(bufs), 2 * UB_BUF_SIZE, &vram);
+	vsvm_pattern_fill(bufs, UB_BUF_SIZE, UB_NEW_SEED);
+	memset(bufs + UB_BUF_SIZE, 0, UB_BUF_SIZE);
+	*fence = 0;
+	vsvm_batch_init(&batch, cmds, 64 * sizeof(*cmds));
+	vsvm_batch_copy(&batch, to_user_pointer(bufs + UB_BUF_SIZE),
+			to_user_pointer(bufs), UB_BUF_SIZE);
+	vsvm_batch_store64(&batch, to_user_pointer(fence), MARKER);
+	vsvm_run(fd, vm, 0, &batch);
+
+	vsvm_assert_residency(fd, vm, to_user_pointer(bufs), 2 * UB_BUF_SIZE,
+			      VSVM_RESIDENCY_VRAM);
+	igt_assert_eq_u64(load_u64(fence), MARKER);
+	vsvm_assert_pattern(bufs + UB_BUF_SIZE, UB_BUF_SIZE, UB_NEW_SEED);
+	vsvm_assert_pattern(bufs, UB_BUF_SIZE, UB_NEW_SEED);
+	igt_assert_eq_u64(vsvm_counter("jobs_completed"), 1);
+
+	vsvm_vm_destroy(fd, vm);
+	dev_close(fd);
+	munmap(cmds, SZ_4K);
+	munmap(bufs, 2 * UB_BUF_SIZE);
+}
+
+static void test_unbind_during_jobs(void)
+{
+	struct unbind_test t = {};
+	int64_t unbind_ns;
+
+	unbind_setup(&t);
+	unbind_start(&t);
+	unbind_check_running(&t);
+	unbind_ns = unbind_device(&t);
+	igt_info("the unbind took %.3f s\n", secs(unbind_ns));
+	unbind_check_ended(&t);
+	unbind_check_file(&t);
+	unbind_check_file_memory(&t);
+
+	unbind_rebind_run();
+	/* The old file still belongs to the old device */
+	unbind_check_file(&t);
+	t.gpu.vm = 0;
+	gpu_close(&t.gpu);
+	device_restore();
+
+	munmap(t.progress, SZ_4K);
+	munmap(t.cmds, DRM_VSVM_BATCH_MAX_SIZE);
+	munmap(t.pinger.buf, UB_PING_SIZE);
+	munmap(t.keep, UB_KEEP_SIZE);
+	munmap(t.bufs, 2 * UB_BUF_SIZE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1708,15 +2451,9 @@ static void restore_all(void)
 		waitpid(state.child, NULL, 0);
 		state.child = -1;
 	}
+	unbind_threads_stop();
 	dev_close_all();
-	if (state.unbind_stuck)
-		return;
-	if (!device_bound())
-		write_file(VSVM_PLATFORM_DRIVER "/bind", VSVM_PLATFORM_DEVICE);
-	if (state.module_changed) {
-		state.module_changed = false;
-		igt_assert_eq(vsvm_igt_reload(NULL), 0);
-	}
+	device_restore();
 }
 
 igt_main
@@ -1732,6 +2469,10 @@ igt_main
 	igt_describe("VM_DESTROY racing PREFETCH of a large span: PREFETCH succeeds or answers ENOENT, and never uses the VM's torn-down attributes.");
 	igt_subtest("destroy-vs-prefetch")
 		test_destroy_vs_prefetch();
+
+	igt_describe("VM_DESTROY and close() racing RANGE_INFO of a large span the GPU mapped: RANGE_INFO reports the whole mapping or answers ENOENT (EBADF once the file is closed), and never reads torn-down page tables.");
+	igt_subtest("destroy-vs-range-info")
+		test_destroy_vs_range_info();
 
 	igt_describe("VM_DESTROY racing MADVISE and ATTR_QUERY, then munmap of the advised span: they succeed or answer ENOENT, and no attribute span outlives the VM.");
 	igt_subtest("destroy-vs-madvise-munmap")
@@ -1769,6 +2510,10 @@ igt_main
 
 	igt_fixture
 		restore_all();
+
+	igt_describe("Unbinding the device while a long job runs and PREFETCH moves a buffer to VRAM and back: the unbind returns, the job and PREFETCH end with ENODEV, every byte the process had in VRAM is in its memory, the old file answers ENODEV, and the device bound again runs a job.");
+	igt_subtest("unbind-during-jobs")
+		test_unbind_during_jobs();
 
 	igt_fixture
 		restore_all();
