@@ -40,16 +40,8 @@
 
 IGT_TEST_DESCRIPTION("Object lifetimes: VM destruction racing ioctls and jobs, unbind with jobs running, unique seqnos, copy-out failures, teardown of stuck jobs, garbage collection after the process exited.");
 
-#define SZ_4K		0x1000ul
-#define SZ_64K		0x10000ul
-#define SZ_1M		0x100000ul
-#define SZ_2M		0x200000ul
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __stringify(x)	#x
 #define stringify(x)	__stringify(x)
-#define NSEC_PER_MSEC	1000000ll
-#define NSEC_PER_SEC	1000000000ll
 
 /* A value no batch of this test writes but the ones that must never run */
 #define MARKER		0x3a3a5c5c7e7e9191ull
