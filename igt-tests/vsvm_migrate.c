@@ -2211,7 +2211,7 @@ static void test_oversubscribe(void)
 }
 
 #define RACE_PROCS	4
-#define RACE_ROUNDS	8
+#define RACE_ROUNDS	6
 
 static uint32_t race_word(unsigned int child, unsigned int round, size_t page)
 {
