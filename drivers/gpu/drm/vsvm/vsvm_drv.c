@@ -118,6 +118,11 @@
  * settled by the notifier sequence and a retry.  Waiting out a VRAM-only
  * atomic's timeslice there holds no vsvm lock either.
  *
+ * A VRAM page's lock (the struct page lock, taken by migrate_vma and
+ * migrate_device_range()) guards its bit in &vsvm_vram.resident: moves
+ * set and clear it while they hold both pages of a migration locked, and
+ * the evictor reads it once it holds the page; see "DOC: Emulated VRAM".
+ *
  * Module parameters are read once, by module init, and copied into each
  * device's configuration; nothing reads them afterwards.
  */
