@@ -727,13 +727,6 @@ static int vsvm_svm_unshare_devmem(struct vsvm_vm *vm,
 	return ret;
 }
 
-/* Must the fault handler give up?  As its job would, see vsvm_job_check() */
-static int vsvm_svm_fault_check(struct vsvm_vm *vm,
-				const struct vsvm_gpusvm_ctx *ctx)
-{
-	return vsvm_vm_must_stop(vm, ctx->timeout);
-}
-
 /*
  * Fill a range and bind it, again while invalidations race with it: every
  * retry checks whether to give up and lets others run.
@@ -756,7 +749,7 @@ static int vsvm_svm_range_fill(struct vsvm_vm *vm,
 		if (ret != -EAGAIN)
 			return ret;
 		ctx->retries++;
-		ret = vsvm_svm_fault_check(vm, ctx);
+		ret = vsvm_vm_must_stop(vm, ctx->timeout);
 		if (ret)
 			return ret;
 		cond_resched();
@@ -851,7 +844,7 @@ static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
 			return -EFAULT;
 		if (ret != -ESTALE && ret != -EXDEV)
 			return ret;
-		ret = vsvm_svm_fault_check(vm, ctx);
+		ret = vsvm_vm_must_stop(vm, ctx->timeout);
 		if (ret)
 			return ret;
 		cond_resched();
