@@ -472,26 +472,6 @@ static bool expect_job_done(uint32_t vm, uint64_t seqno, const char *what)
 		      errno_name(wait.error));
 }
 
-/* VMs of this process on device 0, from debugfs, or -1 without it */
-static int count_vms(void)
-{
-	char line[256], path[128];
-	int pid, count = 0;
-	unsigned int id;
-	FILE *file;
-
-	snprintf(path, sizeof(path), VSVM_IGT_DEBUGFS "0/vsvm_vms");
-	file = fopen(path, "r");
-	if (!file)
-		return -1;
-	while (fgets(line, sizeof(line), file))
-		if (sscanf(line, "vm %u pid %d", &id, &pid) == 2 &&
-		    pid == getpid())
-			count++;
-	fclose(file);
-	return count;
-}
-
 /*
  * Whether each 32-bit word of [@offset, @offset + @size) of @buf, a buffer
  * filled with pattern @seed from its start, holds that pattern or @word.
@@ -735,7 +715,7 @@ static void vm_create_prepare(void *arg)
 	struct vm_create_data *d = arg;
 
 	d->create = (struct drm_vsvm_vm_create) {};
-	d->vms = count_vms();
+	d->vms = vsvm_count_vms(0, getpid());
 }
 
 static int vm_create_call(void *arg)
@@ -750,7 +730,7 @@ static bool vm_create_check(void *arg, int ret, bool injected)
 	struct vm_create_data *d = arg;
 	struct drm_vsvm_vm_destroy destroy = { .vm_id = 1 };
 	bool ok = true;
-	int vms = count_vms();
+	int vms = vsvm_count_vms(0, getpid());
 
 	(void)injected;
 	if (!ret) {
@@ -831,7 +811,7 @@ static void vm_destroy_prepare(void *arg)
 	vsvm_run(dev.fd, d->vm, 0, &b);
 	igt_assert_eq_u64(*fence, 1);
 
-	d->vms = count_vms();
+	d->vms = vsvm_count_vms(0, getpid());
 	d->destroy = (struct drm_vsvm_vm_destroy) { .vm_id = d->vm };
 }
 
@@ -849,7 +829,7 @@ static bool vm_destroy_check(void *arg, int ret, bool injected)
 	uint64_t *fence = tool_fence(FENCE_RETRY);
 	struct drm_vsvm_exec exec;
 	struct vsvm_batch b;
-	int vms = count_vms();
+	int vms = vsvm_count_vms(0, getpid());
 	bool ok = true;
 
 	(void)injected;

@@ -1720,19 +1720,10 @@ static void *readonly_args(const void *args, size_t size)
 /* The VMs of this process on device 0, as debugfs lists them */
 static int count_my_vms(void)
 {
-	char line[256];
-	unsigned int id;
-	int pid, count = 0;
-	FILE *file;
+	int count = vsvm_count_vms(0, getpid());
 
-	file = fopen(VSVM_VMS, "r");
-	igt_require_f(file, "cannot read %s: %s\n", VSVM_VMS,
+	igt_require_f(count >= 0, "cannot read %s: %s\n", VSVM_VMS,
 		      strerror(errno));
-	while (fgets(line, sizeof(line), file))
-		if (sscanf(line, "vm %u pid %d", &id, &pid) == 2 &&
-		    pid == getpid())
-			count++;
-	fclose(file);
 	return count;
 }
 

@@ -1364,6 +1364,33 @@ uint64_t vsvm_counter(const char *name)
 }
 
 /**
+ * vsvm_count_vms() - how many VMs of a process a device has, from debugfs
+ * @index: the device
+ * @pid: the process whose VMs count
+ *
+ * Returns: the number of VMs debugfs's vsvm_vms lists for @pid, or -1 if it
+ * cannot be read.
+ */
+int vsvm_count_vms(unsigned int index, pid_t pid)
+{
+	char line[256], path[128];
+	int owner, count = 0;
+	unsigned int id;
+	FILE *file;
+
+	snprintf(path, sizeof(path), VSVM_IGT_DEBUGFS "%u/vsvm_vms", index);
+	file = fopen(path, "r");
+	if (!file)
+		return -1;
+	while (fgets(line, sizeof(line), file))
+		if (sscanf(line, "vm %u pid %d", &id, &owner) == 2 &&
+		    owner == pid)
+			count++;
+	fclose(file);
+	return count;
+}
+
+/**
  * vsvm_counter_dev() - the current value of a debugfs counter of a device
  * @index: the device, from 0
  * @name: the counter, e.g. "migrate_pages_to_vram"

@@ -202,6 +202,7 @@ struct drm_vsvm_prefetch vsvm_prefetch(int fd, uint32_t vm_id,
 bool vsvm_has_counters(void);
 uint64_t vsvm_counter(const char *name);
 uint64_t vsvm_counter_dev(unsigned int index, const char *name);
+int vsvm_count_vms(unsigned int index, pid_t pid);
 
 /* The most counters a struct vsvm_stats holds */
 #define VSVM_STATS_MAX		32
