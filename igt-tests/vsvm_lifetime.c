@@ -391,6 +391,20 @@ static void race_run(struct race *r)
 }
 
 /*
+ * A race whose user loops until its ioctl fails: VM_DESTROY succeeded, and
+ * the user's ioctl (@what) stopped with ENOENT, the answer of a closed VM.
+ */
+static void race_assert_enoent(const struct race *r, unsigned int round,
+			       const char *what)
+{
+	igt_assert_eq(r->destroy_ret, 0);
+	igt_assert_f(r->user_ret == -ENOENT,
+		     "round %u: %s racing VM_DESTROY returned %d (%s) after %lu calls\n",
+		     round, what, r->user_ret, strerror(-r->user_ret),
+		     r->user_calls);
+}
+
+/*
  * Spreads the rounds over the ways the two threads can meet: on one CPU
  * (the destroyer's wakeup preempts the user) or on two, with the
  * destroyer's start moved around the user's ioctl.
@@ -481,11 +495,7 @@ static void test_destroy_vs_prefetch(void)
 		race_vary(&r, round, &seed, 0, 200 * NSEC_PER_MSEC);
 		race_run(&r);
 
-		igt_assert_eq(r.destroy_ret, 0);
-		igt_assert_f(r.user_ret == -ENOENT,
-			     "round %u: PREFETCH racing VM_DESTROY returned %d (%s) after %lu calls\n",
-			     round, r.user_ret, strerror(-r.user_ret),
-			     r.user_calls);
+		race_assert_enoent(&r, round, "PREFETCH");
 		calls += r.user_calls;
 	}
 	igt_info("%u rounds, %lu PREFETCH calls completed before VM_DESTROY\n",
@@ -756,11 +766,7 @@ static void test_destroy_vs_madvise_munmap(void)
 		 * anything of it, such as a span notifier it left behind.
 		 */
 		igt_assert_eq(munmap(span, MA_SIZE), 0);
-		igt_assert_eq(r.destroy_ret, 0);
-		igt_assert_f(r.user_ret == -ENOENT,
-			     "round %u: MADVISE/ATTR_QUERY racing VM_DESTROY returned %d (%s) after %lu calls\n",
-			     round, r.user_ret, strerror(-r.user_ret),
-			     r.user_calls);
+		race_assert_enoent(&r, round, "MADVISE/ATTR_QUERY");
 		calls += r.user_calls;
 	}
 	igt_info("%u rounds, %lu MADVISE + ATTR_QUERY pairs before VM_DESTROY\n",
