@@ -8,9 +8,10 @@
 #  3. static checks: checkpatch --strict, kernel-doc, documentation
 #     directives, a W=1 + sparse build without a single warning, shellcheck;
 #  4. build libvsvm, the tools and the IGT tests; check the IGT runner;
-#  5. boot the debug kernel once and run KUnit and IGT in it
-#     (guest-tests.sh); the guest run itself fails on any kernel warning,
-#     lockdep/KASAN/kmemleak report or taint;
+#     build the kernel's own hmm-tests selftest from the kernel tree;
+#  5. boot the debug kernel once and run KUnit, IGT and hmm-tests (against
+#     test_hmm) in it (guest-tests.sh); the guest run itself fails on any
+#     kernel warning, lockdep/KASAN/kmemleak report or taint;
 #  6. count the results and end with "N passed, N failed, N skipped".
 #
 # Results are kept in build/check/.  Exit status 0 only if nothing failed.
@@ -34,9 +35,21 @@ build_userspace()
 	make -s -C "$VSVM_REPO/igt-tests" OUT="$BUILD/igt"
 }
 
+# hmm-tests from the same tree as the guest kernel, against its headers.
+build_hmm_tests()
+{
+	local tree="$KDIR/linux"
+
+	mkdir -p "$BUILD/hmm-tests"
+	make -s -C "$tree" headers &&
+	make -s -C "$tree/tools/testing/selftests/mm" \
+		OUTPUT="$BUILD/hmm-tests" "$BUILD/hmm-tests/hmm-tests"
+}
+
 run_guest_tests()
 {
-	"$VSVM_REPO/scripts/vm-run.sh" --flavour debug --timeout 1800 \
+	"$VSVM_REPO/scripts/vm-run.sh" --flavour debug --timeout 2700 \
+		--modprobe vsvm --modprobe test_hmm \
 		--results "$OUT/vm" -- scripts/guest-tests.sh "$BUILD"
 }
 
@@ -65,6 +78,17 @@ collect_igt()
 		return
 	fi
 	python3 "$VSVM_REPO/scripts/results.py" igt "$json" >> "$RESULTS"
+}
+
+collect_hmm_tests()
+{
+	local tap="$OUT/vm/out/hmm-tests.tap"
+
+	if [ ! -s "$tap" ]; then
+		record FAIL "hmm-tests: no output"
+		return
+	fi
+	python3 "$VSVM_REPO/scripts/results.py" hmm-tests "$tap" >> "$RESULTS"
 }
 
 main()
@@ -103,6 +127,13 @@ main()
 		record FAIL "igt runner self-test"
 		sed 's/^/    /' "$OUT/runner-selftest.txt" >&2
 	fi
+	if vsvm_phase "build hmm-tests" build_hmm_tests \
+		> "$OUT/hmm-tests-build.txt" 2>&1; then
+		record PASS "hmm-tests build"
+	else
+		record FAIL "hmm-tests build"
+		sed 's/^/    /' "$OUT/hmm-tests-build.txt" >&2
+	fi
 
 	vsvm_phase "guest: KUnit + IGT" run_guest_tests
 	rc=$?
@@ -113,6 +144,7 @@ main()
 	fi
 	collect_kunit
 	collect_igt
+	collect_hmm_tests
 
 	python3 "$VSVM_REPO/scripts/results.py" summary "$RESULTS"
 }

@@ -12,27 +12,18 @@ set -uo pipefail
 BUILD=${1:?usage: guest-bench.sh BUILD_DIR [VSVM-BENCH OPTIONS...]}
 shift
 OUT=${VSVM_RESULTS:-/tmp}
+# shellcheck source=scripts/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 
 banner()
 {
 	printf '\n=== %s ===\n' "$*"
 }
 
-# test_hmm's nodes come from devtmpfs; make them from /proc/devices should
-# they be missing, as the kernel's own test_hmm.sh does.
 hmm_nodes()
 {
-	local major minor
-
-	[ -c /dev/hmm_dmirror0 ] && return 0
-	major=$(awk '$2 == "HMM_DMIRROR" { print $1 }' /proc/devices)
-	if [ -z "$major" ]; then
+	vsvm_hmm_nodes 0 1 ||
 		echo "guest-bench: test_hmm is not loaded: no test_hmm columns"
-		return 0
-	fi
-	for minor in 0 1; do
-		mknod "/dev/hmm_dmirror$minor" c "$major" "$minor"
-	done
 }
 
 print_debugfs()

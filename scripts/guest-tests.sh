@@ -4,14 +4,19 @@
 # guest-tests.sh BUILD_DIR: the in-guest part of "make check", run by
 # vm-run.sh with vsvm loaded.  Runs the KUnit suites and the IGT tests and
 # leaves their raw results in $VSVM_RESULTS; check.sh judges them on the host.
+# Then the kernel's own hmm-tests selftest runs against test_hmm, which
+# vm-run.sh loaded beside vsvm.
 #
-#   $VSVM_RESULTS/kunit.log    the kernel log while vsvm_test ran (KTAP)
-#   $VSVM_RESULTS/igt/         scripts/igt_runner.py's results.json and logs
+#   $VSVM_RESULTS/kunit.log      the kernel log while vsvm_test ran (KTAP)
+#   $VSVM_RESULTS/igt/           scripts/igt_runner.py's results.json and logs
+#   $VSVM_RESULTS/hmm-tests.tap  hmm-tests' KTAP output
 
 set -uo pipefail
 
 BUILD=${1:?usage: guest-tests.sh BUILD_DIR}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/guest-lib.sh
+. "$REPO/scripts/guest-lib.sh"
 
 # KUnit suites run when their module loads, and print KTAP to the kernel log.
 run_kunit()
@@ -45,6 +50,19 @@ run_igt()
 		--timeout 120 "$BUILD/igt"
 }
 
+# The core-mm regression suite for device-private memory, from the same
+# kernel tree (built by check.sh).  Its own harness gives each test 30 s and
+# reports a test that takes longer as failed.
+run_hmm_tests()
+{
+	if ! vsvm_hmm_nodes 0 1 2 3; then
+		echo "guest-tests: test_hmm is not loaded"
+		return 1
+	fi
+	"$BUILD/hmm-tests/hmm-tests" > "$VSVM_RESULTS/hmm-tests.tap" 2>&1
+	echo "guest-tests: hmm-tests exited with $?"
+}
+
 main()
 {
 	local igt_rc
@@ -53,10 +71,12 @@ main()
 	require_device || return 1
 	run_igt
 	igt_rc=$?
+	run_hmm_tests
 	# Pass/fail of the parts is decided on the host from the results; this
 	# script fails only if something kept a part from producing them.
 	[ -s "$VSVM_RESULTS/kunit.log" ] || return 1
 	[ -f "$VSVM_RESULTS/igt/results.json" ] || return 1
+	[ -s "$VSVM_RESULTS/hmm-tests.tap" ] || return 1
 	return $(( igt_rc > 1 ? igt_rc : 0 ))
 }
 

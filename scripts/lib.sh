@@ -5,8 +5,9 @@
 
 VSVM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VSVM_CACHE=${VSVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vsvm}
-VSVM_KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
-VSVM_KSRC_PACKAGE=linux-source-6.12
+VSVM_KSRC_SERIES=7.2
+VSVM_KSRC_TARBALL=/usr/src/linux-source-$VSVM_KSRC_SERIES.tar.xz
+VSVM_KSRC_PACKAGE=linux-source-$VSVM_KSRC_SERIES
 VSVM_JOBS=${VSVM_JOBS:-$(($(nproc) + 1))}
 # drm_buddy.ko is not ours but is listed so that modpost, which a single-module
 # build runs on the listed modules only, knows the symbols vsvm uses from it.
@@ -38,7 +39,7 @@ vsvm_phase()
 	return $rc
 }
 
-# The Debian version of the kernel source package, e.g. 6.12.117-1~deb12u1.
+# The Debian version of the kernel source package, e.g. 7.2.12-1.
 vsvm_ksrc_version()
 {
 	dpkg-query -W -f '${Version}' "$VSVM_KSRC_PACKAGE" 2>/dev/null

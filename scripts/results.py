@@ -4,12 +4,16 @@
 
   results.py kunit KUNIT_JSON   one line per KUnit test case (kunit.py --json)
   results.py igt RESULTS_JSON   one line per IGT subtest (igt_runner.py)
-  results.py summary FILE       list the failures in FILE, print
-                                "N passed, N failed, N skipped" and exit 1
+  results.py hmm-tests TAP      one line per test of the kernel's hmm-tests
+                                (kselftest harness TAP)
+  results.py summary FILE       list the failures in FILE, print the counts
+                                of each suite and then
+                                "N passed, N failed, N skipped"; exit 1
                                 if anything failed or nothing ran
 """
 
 import json
+import re
 import sys
 
 KUNIT_STATUS = {"PASS": "PASS", "SKIP": "SKIP"}
@@ -49,8 +53,56 @@ def print_igt(path):
         print("FAIL igt: no test ran")
 
 
+TAP_PLAN = re.compile(r"^1\.\.(\d+)$")
+TAP_RESULT = re.compile(r"^(not )?ok \d+ (\S+)(?: # (\w+)(.*))?$")
+
+
+def print_hmm_tests(path):
+    """A timeout is reported by the harness as "not ok": it stays a FAIL."""
+    planned = None
+    seen = 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            plan = TAP_PLAN.match(line)
+            if plan:
+                planned = int(plan.group(1))
+                continue
+            result = TAP_RESULT.match(line)
+            if not result:
+                continue
+            seen += 1
+            failed, name, directive, reason = result.groups()
+            if failed:
+                print(f"FAIL hmm-tests {name}")
+            elif directive == "SKIP":
+                print(f"SKIP hmm-tests {name} ({reason.strip()})")
+            else:
+                print(f"PASS hmm-tests {name}")
+    if planned is None or seen != planned:
+        print(f"FAIL hmm-tests: {seen} results of {planned} planned tests")
+
+
+def suite_of(name):
+    """KUnit and hmm-tests lines name their suite; IGT subtests are
+    binary@subtest; the rest are the build and static checks."""
+    first = name.split(" ", 1)[0]
+    if first in ("kunit", "hmm-tests"):
+        return first
+    if "@" in first:
+        return "igt"
+    return "checks"
+
+
+def format_counts(counts):
+    return (f"{counts['PASS']} passed, {counts['FAIL']} failed, "
+            f"{counts['SKIP']} skipped")
+
+
 def summary(path):
-    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    statuses = ("PASS", "FAIL", "SKIP")
+    counts = dict.fromkeys(statuses, 0)
+    suites = {}
     failures = []
     with open(path) as f:
         for line in f:
@@ -58,23 +110,31 @@ def summary(path):
             if status not in counts:
                 continue
             counts[status] += 1
+            suite = suites.setdefault(suite_of(name),
+                                      dict.fromkeys(statuses, 0))
+            suite[status] += 1
             if status == "FAIL":
                 failures.append(name)
     for name in failures:
         print(f"FAILED: {name}")
+    for suite in ("checks", "kunit", "igt", "hmm-tests"):
+        if suite in suites:
+            print(f"  {suite}: {format_counts(suites[suite])}")
     total = sum(counts.values())
-    print(f"{counts['PASS']} passed, {counts['FAIL']} failed, "
-          f"{counts['SKIP']} skipped")
+    print(format_counts(counts))
     return 1 if counts["FAIL"] or not total else 0
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("kunit", "igt", "summary"):
+    if len(argv) != 3 or argv[1] not in ("kunit", "igt", "hmm-tests",
+                                         "summary"):
         sys.exit(__doc__)
     if argv[1] == "kunit":
         print_kunit(argv[2])
     elif argv[1] == "igt":
         print_igt(argv[2])
+    elif argv[1] == "hmm-tests":
+        print_hmm_tests(argv[2])
     else:
         return summary(argv[2])
     return 0

@@ -2,7 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages vsvm needs (scripts/packages.txt) that are
-# missing.  Idempotent: does nothing, quickly, when all are present.
+# missing, and the kernel source package linux-source-$VSVM_KSRC_SERIES.
+# Idempotent: does nothing, quickly, when all are present.
+#
+# Bookworm's own kernel source is 6.12; the kernel vsvm builds on comes from
+# a newer suite of the same Debian archive.  Those suites are added as apt
+# sources with a pin that keeps every package of theirs at priority -1
+# (never installed, never an upgrade) except the kernel source package, so
+# the rest of the machine stays bookworm's.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -48,11 +55,71 @@ ensure_modules_mount_point()
 	fi
 }
 
+VSVM_KSRC_SUITES="trixie-backports forky sid"
+VSVM_APT_SOURCES=/etc/apt/sources.list.d/vsvm-linux-source.sources
+VSVM_APT_PIN=/etc/apt/preferences.d/vsvm-linux-source
+
+as_root()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	else
+		sudo "$@"
+	fi
+}
+
+kernel_source_sources()
+{
+	cat <<-EOS
+	# Written by vsvm's scripts/setup.sh: newer suites for $VSVM_KSRC_PACKAGE only.
+	Types: deb
+	URIs: http://deb.debian.org/debian
+	Suites: $VSVM_KSRC_SUITES
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOS
+}
+
+kernel_source_pin()
+{
+	local suite
+
+	echo "# Written by vsvm's scripts/setup.sh: from these suites, only $VSVM_KSRC_PACKAGE."
+	for suite in $VSVM_KSRC_SUITES; do
+		printf 'Package: %s\nPin: release n=%s\nPin-Priority: 500\n\n' \
+			"$VSVM_KSRC_PACKAGE" "$suite"
+	done
+	for suite in $VSVM_KSRC_SUITES; do
+		printf 'Package: *\nPin: release n=%s\nPin-Priority: -1\n\n' \
+			"$suite"
+	done
+}
+
+# The newest linux-source-SERIES any of the pinned suites offers.
+install_kernel_source()
+{
+	local candidate
+
+	kernel_source_sources | as_root tee "$VSVM_APT_SOURCES" > /dev/null
+	kernel_source_pin | as_root tee "$VSVM_APT_PIN" > /dev/null
+	as_root apt-get update -q > /dev/null
+	candidate=$(apt-cache policy "$VSVM_KSRC_PACKAGE" |
+		    awk '/Candidate:/ { print $2 }')
+	if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
+		vsvm_die "none of the suites '$VSVM_KSRC_SUITES' has $VSVM_KSRC_PACKAGE; add a suite that has it to VSVM_KSRC_SUITES in scripts/setup.sh"
+	fi
+	vsvm_log "setup: installing $VSVM_KSRC_PACKAGE $candidate"
+	install_packages "$VSVM_KSRC_PACKAGE"
+}
+
 main()
 {
 	local missing
 
 	ensure_modules_mount_point
+	if [ ! -f "$VSVM_KSRC_TARBALL" ]; then
+		vsvm_phase "kernel source" install_kernel_source
+	fi
 	missing=$(missing_packages | tr '\n' ' ')
 	if [ -z "$missing" ]; then
 		vsvm_log "setup: all packages present"

@@ -154,7 +154,7 @@ vsvm_attr_span_create(struct vsvm_vm *vm, unsigned long start,
 	struct vsvm_attr_span *span;
 	int ret;
 
-	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
+	span = kzalloc_obj(*span, GFP_KERNEL_ACCOUNT);
 	if (!span)
 		return ERR_PTR(-ENOMEM);
 	ret = vsvm_attr_span_listen(vm, span, start, end, attrs);
@@ -229,8 +229,7 @@ static void vsvm_attr_pool_drain(struct vsvm_attr_pool *pool)
 static int vsvm_attr_pool_fill(struct vsvm_attr_pool *pool)
 {
 	for (pool->n = 0; pool->n < ARRAY_SIZE(pool->span); pool->n++) {
-		pool->span[pool->n] = kzalloc(sizeof(*pool->span[0]),
-					      GFP_KERNEL_ACCOUNT);
+		pool->span[pool->n] = kzalloc_obj(*pool->span[0], GFP_KERNEL_ACCOUNT);
 		if (!pool->span[pool->n]) {
 			vsvm_attr_pool_drain(pool);
 			return -ENOMEM;

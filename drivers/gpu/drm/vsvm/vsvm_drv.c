@@ -88,7 +88,7 @@
  *    &vsvm_vm.jobs and &vsvm_file.vms: leaves.
  * 8. &vsvm_vram.lru_lock (spinlock, one per device): the VRAM LRU.
  *    Innermost: taken under the notifier lock when the GPU maps VRAM pages
- *    and from the pagemap's page_free(), which core mm may call in atomic
+ *    and from the pagemap's folio_free(), which core mm may call in atomic
  *    context; nothing is taken under it.
  *
  * The device's own fields are written by probe, before drm_dev_register()
@@ -112,7 +112,7 @@
  * core mm holds (the mmap or VMA lock for reading and the faulting page's
  * lock).  The only vsvm locks taken inside it are those of callbacks: the
  * notifier locks and attribute dirty locks of the invalidation callbacks
- * that its migrate_vma_setup() calls, and the LRU lock of page_free() as
+ * that its migrate_vma_setup() calls, and the LRU lock of folio_free() as
  * its VRAM pages are freed, all in their place below the mmap lock.  So a
  * CPU and the GPU faulting on the same memory cannot deadlock; races are
  * settled by the notifier sequence and a retry.  Waiting out a VRAM-only
@@ -236,7 +236,6 @@ static const struct drm_driver vsvm_drm_driver = {
 	.fops = &vsvm_fops,
 	.name = VSVM_DRIVER_NAME,
 	.desc = VSVM_DRIVER_DESC,
-	.date = VSVM_DRIVER_DATE,
 	.major = VSVM_UAPI_MAJOR,
 	.minor = VSVM_UAPI_MINOR,
 };

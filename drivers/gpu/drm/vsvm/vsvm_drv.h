@@ -27,7 +27,6 @@ struct workqueue_struct;
 
 #define VSVM_DRIVER_NAME	"vsvm"
 #define VSVM_DRIVER_DESC	"Virtual GPU with shared virtual memory"
-#define VSVM_DRIVER_DATE	"20261124"
 
 /* uAPI version, see the changelog above struct drm_driver in vsvm_drv.c */
 #define VSVM_UAPI_MAJOR		1

@@ -289,7 +289,7 @@ static int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
 	struct vsvm_job *job;
 	int ret;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	job = kzalloc_obj(*job, GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return -ENOMEM;
 	INIT_WORK(&job->work, vsvm_job_run);

@@ -17,8 +17,9 @@
  * DOC: SVM layer
  *
  * vsvm_gpusvm.c is the driver-independent half of vsvm's SVM, built in the
- * shape of drm_gpusvm (Linux 6.15+), which 6.12 lacks.  Its objects map one
- * to one:
+ * shape of drm_gpusvm (Linux 6.15+) when vsvm ran on 6.12, which lacks it.
+ * The guest kernel is 7.2 now, which has the real one; vsvm moves onto it
+ * next, and this file goes.  Its objects map one to one:
  *
  * ============================  ==========================================
  * vsvm                          drm_gpusvm / drm_pagemap
@@ -214,7 +215,7 @@ vsvm_gpusvm_notifier_create(struct vsvm_gpusvm *gpusvm, unsigned long addr)
 	struct vsvm_gpusvm_notifier *notifier;
 	int ret;
 
-	notifier = kzalloc(sizeof(*notifier), GFP_KERNEL_ACCOUNT);
+	notifier = kzalloc_obj(*notifier, GFP_KERNEL_ACCOUNT);
 	if (!notifier)
 		return ERR_PTR(-ENOMEM);
 
@@ -423,7 +424,7 @@ vsvm_gpusvm_range_insert(struct vsvm_gpusvm *gpusvm, unsigned long start,
 	if (gpusvm->ops->range_alloc)
 		range = gpusvm->ops->range_alloc(gpusvm);
 	else
-		range = kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+		range = kzalloc_obj(*range, GFP_KERNEL_ACCOUNT);
 	if (!range) {
 		if (list_empty(&notifier->range_list))
 			vsvm_gpusvm_notifier_destroy(gpusvm, notifier);

@@ -221,7 +221,7 @@ static void vsvm_migrate_fill_vram(struct vsvm_vram_alloc *alloc,
 		}
 		dpage = pfn_to_page(pfn++);
 		left--;
-		zone_device_page_init(dpage);
+		zone_device_page_init(dpage, &vram->pagemap, 0);
 		kref_get(&alloc->ref);
 		dpage->zone_device_data = alloc;
 		vsvm_vram_copy_in(vram, dpage, spage);

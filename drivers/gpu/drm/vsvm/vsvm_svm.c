@@ -162,7 +162,7 @@ static struct vsvm_gpusvm_range *vsvm_svm_range_alloc(struct vsvm_gpusvm *gpusvm
 {
 	struct vsvm_svm_range *range;
 
-	range = kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	range = kzalloc_obj(*range, GFP_KERNEL_ACCOUNT);
 	if (!range)
 		return NULL;
 	INIT_LIST_HEAD(&range->gc_link);
@@ -192,7 +192,7 @@ static void vsvm_svm_range_queue_gc(struct vsvm_vm *vm,
 	if (list_empty(&range->gc_link))
 		list_add_tail(&range->gc_link, &vm->gc_list);
 	spin_unlock(&vm->gc_lock);
-	queue_work(system_unbound_wq, &vm->gc_work);
+	queue_work(system_dfl_wq, &vm->gc_work);
 }
 
 static bool vsvm_svm_event_unmaps(const struct mmu_notifier_range *mmu_range)

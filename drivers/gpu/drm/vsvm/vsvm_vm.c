@@ -202,7 +202,7 @@ static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
 	struct vsvm_vm *vm;
 	int ret;
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = kzalloc_obj(*vm, GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
 
@@ -451,7 +451,7 @@ int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
 {
 	struct vsvm_file *vfile;
 
-	vfile = kzalloc(sizeof(*vfile), GFP_KERNEL_ACCOUNT);
+	vfile = kzalloc_obj(*vfile, GFP_KERNEL_ACCOUNT);
 	if (!vfile)
 		return -ENOMEM;
 	kref_init(&vfile->ref);

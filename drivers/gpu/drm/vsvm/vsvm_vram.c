@@ -47,8 +47,8 @@
  * (which the GPU maps with one 2 MiB entry) unless VRAM is fragmented, and
  * then smaller blocks (mapped with 64 KiB or 4 KiB entries).  Each VRAM page
  * that holds data refers to its allocation, which is freed when the last
- * of its pages is: the pagemap's page_free() callback drops the reference
- * and a work item gives the blocks back, since page_free() may be called
+ * of its pages is: the pagemap's folio_free() callback drops the reference
+ * and a work item gives the blocks back, since folio_free() may be called
  * with spinlocks held.
  *
  * When an allocation finds VRAM full it evicts: it waits for pending frees,
@@ -68,7 +68,7 @@
  * tell it from a page that holds data, so vsvm keeps that state itself in
  * &vsvm_vram.resident: a page's bit is set when a move fills it and
  * cleared when a move empties it, both under the page lock, and in
- * page_free().  The evictor looks at the bit once it holds the page lock
+ * folio_free().  The evictor looks at the bit once it holds the page lock
  * and leaves an empty page alone.  Without it, it would copy stale data
  * into a page nobody maps and, with memory cgroups, trip
  * mem_cgroup_migrate()'s warning: the move that emptied the page took its
@@ -98,7 +98,7 @@ struct vsvm_vram_usage *vsvm_vram_usage_create(void)
 {
 	struct vsvm_vram_usage *usage;
 
-	usage = kzalloc(sizeof(*usage), GFP_KERNEL_ACCOUNT);
+	usage = kzalloc_obj(*usage, GFP_KERNEL_ACCOUNT);
 	if (usage)
 		kref_init(&usage->ref);
 	return usage;
@@ -152,7 +152,7 @@ static void vsvm_vram_alloc_release(struct kref *ref)
 	list_del_init(&alloc->lru_link);
 	spin_unlock(&vram->lru_lock);
 	llist_add(&alloc->free_node, &vram->free_list);
-	queue_work(system_unbound_wq, &vram->free_work);
+	queue_work(system_dfl_wq, &vram->free_work);
 }
 
 /**
@@ -263,7 +263,7 @@ static unsigned long vsvm_vram_evict_batch(struct vsvm_vram *vram,
 
 		/*
 		 * A page whose data has already moved out, on its way to
-		 * page_free(), has nothing to evict (and no memory cgroup
+		 * folio_free(), has nothing to evict (and no memory cgroup
 		 * charge left to move with it).
 		 */
 		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE) ||
@@ -366,14 +366,15 @@ static bool vsvm_vram_reclaim(struct vsvm_vram *vram)
 }
 
 /*
- * The kernel's GPU buddy allocator (drivers/gpu/buddy.c in 6.12) corrupts
- * its free tree when allocating a block descriptor fails while it splits a
- * free block: alloc_from_freetree()'s error path hands the unsplit block,
- * still in the free tree, to __gpu_buddy_free(), which inserts it again
- * (a KASAN use-after-free, then BUG_ON in a later allocation).  A real
- * failure of that 80-byte GFP_KERNEL allocation needs an OOM-killed task,
- * but fault injection makes it at will: keep /proc/<pid>/fail-nth out of
- * the allocator until the kernel is fixed.  The count resumes after it.
+ * The kernel's GPU buddy allocator (drivers/gpu/buddy.c, in 6.12 and still
+ * in 7.2) corrupts its free tree when allocating a block descriptor fails
+ * while it splits a free block: alloc_from_freetree()'s error path hands
+ * the unsplit block, still in the free tree, to __gpu_buddy_free(), which
+ * inserts it again (a KASAN use-after-free, then BUG_ON in a later
+ * allocation).  A real failure of that 80-byte GFP_KERNEL allocation needs
+ * an OOM-killed task, but fault injection makes it at will: keep
+ * /proc/<pid>/fail-nth out of the allocator until the kernel is fixed.
+ * The count resumes after it.
  */
 static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram, u64 size,
 				  struct list_head *blocks)
@@ -416,7 +417,7 @@ struct vsvm_vram_alloc *vsvm_vram_alloc(struct vsvm_vram *vram, u64 size,
 		return ERR_PTR(-ENOSPC);
 	}
 
-	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
+	alloc = kzalloc_obj(*alloc, GFP_KERNEL);
 	if (!alloc)
 		return ERR_PTR(-ENOMEM);
 	alloc->vram = vram;
@@ -447,8 +448,10 @@ struct vsvm_vram_alloc *vsvm_vram_alloc(struct vsvm_vram *vram, u64 size,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_alloc);
 
-static void vsvm_vram_page_free(struct page *page)
+/* VRAM pages are order-0 folios: each is freed on its own. */
+static void vsvm_vram_folio_free(struct folio *folio)
 {
+	struct page *page = &folio->page;
 	struct vsvm_vram_alloc *alloc = page->zone_device_data;
 
 	page->zone_device_data = NULL;
@@ -457,7 +460,7 @@ static void vsvm_vram_page_free(struct page *page)
 }
 
 static const struct dev_pagemap_ops vsvm_vram_pagemap_ops = {
-	.page_free = vsvm_vram_page_free,
+	.folio_free = vsvm_vram_folio_free,
 	.migrate_to_ram = vsvm_migrate_to_ram,
 };
 

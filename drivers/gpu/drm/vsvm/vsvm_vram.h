@@ -40,9 +40,9 @@ struct vsvm_vram_usage {
  *
  * The unit of allocation, of the LRU and of eviction.  Each device page of
  * it that holds data has &page.zone_device_data pointing here and a
- * reference on it; page_free() drops that reference, and the last one
+ * reference on it; folio_free() drops that reference, and the last one
  * gives the memory back to the allocator (from a work item, since
- * page_free() may run in atomic context).
+ * folio_free() may run in atomic context).
  */
 struct vsvm_vram_alloc {
 	/** @vram: the VRAM it came from */
@@ -99,7 +99,7 @@ struct vsvm_vram {
 	/**
 	 * @resident: one bit per page, set while the page holds a process's
 	 * data: from the move that fills it to the move that empties it or
-	 * its page_free().  Changed only under the page's lock (or when it
+	 * its folio_free().  Changed only under the page's lock (or when it
 	 * is freed), so whoever locks a page sees whether its data is still
 	 * there.  Atomic bit operations.
 	 */
@@ -171,7 +171,7 @@ void vsvm_vram_usage_put(struct vsvm_vram_usage *usage);
  */
 static inline struct vsvm_vram *vsvm_vram_page_vram(struct page *page)
 {
-	return container_of(page->pgmap, struct vsvm_vram, pagemap);
+	return container_of(page_pgmap(page), struct vsvm_vram, pagemap);
 }
 
 /**
@@ -184,7 +184,7 @@ static inline struct vsvm_vram *vsvm_vram_page_vram(struct page *page)
 static inline bool vsvm_vram_page_is_ours(const struct vsvm_vram *vram,
 					  struct page *page)
 {
-	return is_device_private_page(page) && page->pgmap == &vram->pagemap;
+	return is_device_private_page(page) && page_pgmap(page) == &vram->pagemap;
 }
 
 /**

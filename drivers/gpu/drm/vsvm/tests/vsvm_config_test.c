@@ -116,6 +116,6 @@ static struct kunit_suite vsvm_config_test_suite = {
 
 kunit_test_suite(vsvm_config_test_suite);
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests for the vsvm driver");
 MODULE_LICENSE("GPL");
