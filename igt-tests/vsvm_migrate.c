@@ -1796,6 +1796,100 @@ static void test_hammer_stores(void)
 	munmap(region, size);
 }
 
+/* A GPU atomic add of @v to the 64-bit word at @p. */
+static void gpu_atomic_add(const struct gpu *g, uint64_t *p, uint64_t v)
+{
+	struct vsvm_batch *b = tool_batch();
+
+	vsvm_batch_atomic(b, DRM_VSVM_ATOMIC_ADD, DRM_VSVM_ATOMIC_64BIT,
+			  to_user_pointer(p), v, 0, 0);
+	run(g, b);
+}
+
+/*
+ * 64 KiB of system memory, atomics anywhere but on its second page, which
+ * allows them only in VRAM.
+ */
+static uint8_t *map_atomic_policy_split(void)
+{
+	const struct drm_vsvm_mem_attrs anywhere =
+		vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_4K,
+			       DRM_VSVM_ATOMIC_ANYWHERE, 0);
+	uint8_t *region = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
+
+	advise_attrs(&dev, region, SZ_64K, &anywhere);
+	memset(region, 0x5a, SZ_64K);
+	return region;
+}
+
+static void advise_vram_only_atomics(const void *p, size_t size)
+{
+	const struct drm_vsvm_mem_attrs only =
+		vsvm_mem_attrs(DRM_VSVM_LOC_SYSTEM, SZ_4K,
+			       DRM_VSVM_ATOMIC_VRAM_ONLY, 0);
+
+	advise_attrs(&dev, p, size, &only);
+}
+
+/*
+ * The VRAM-only page next to @a, at @c, takes an atomic: it must move to
+ * VRAM for it, alone, and both words must hold their sums.
+ */
+static void assert_vram_only_atomic(uint8_t *region, uint64_t *a,
+				    uint64_t *c)
+{
+	struct vsvm_stats before = stats_read(&dev);
+
+	*c = 20;
+	gpu_atomic_add(&dev, c, 2);
+	igt_assert_f(count_where(&dev, c, SZ_4K, VSVM_RESIDENCY_VRAM) == 1,
+		     "a GPU atomic on the VRAM-only page ran in system memory\n");
+	vsvm_assert_stat_grew(&before, MIGRATE_TO_VRAM, 1);
+	igt_assert_eq(count_where(&dev, region, SZ_64K, VSVM_RESIDENCY_VRAM),
+		      1);
+	igt_assert_eq_u64(*a, 11);
+	igt_assert_eq_u64(__atomic_load_n(c, __ATOMIC_SEQ_CST), 22);
+}
+
+/*
+ * Attributes belong to 4 KiB spans, not to the ranges the GPU faults in: a
+ * fault in the atomics-anywhere part must not grant atomics on the system
+ * page of the VRAM-only part beside it.
+ */
+static void test_atomic_policy_per_span(void)
+{
+	uint8_t *region = map_atomic_policy_split();
+	uint64_t *a = (uint64_t *)region, *c = (uint64_t *)(region + SZ_4K);
+
+	advise_vram_only_atomics(c, SZ_4K);
+	*a = 10;
+	gpu_atomic_add(&dev, a, 1);
+	assert_where(&dev, a, SZ_4K, VSVM_RESIDENCY_SYSTEM);
+	assert_vram_only_atomic(region, a, c);
+	munmap(region, SZ_64K);
+}
+
+/*
+ * MADVISE takes effect on memory the GPU has mapped already: atomics that
+ * the old attributes allowed in system memory are not allowed any more.
+ */
+static void test_atomic_policy_madvise_mapped(void)
+{
+	uint8_t *region = map_atomic_policy_split();
+	uint64_t *a = (uint64_t *)region, *c = (uint64_t *)(region + SZ_4K);
+
+	*a = 10;
+	*c = 0;
+	gpu_atomic_add(&dev, a, 1);
+	gpu_atomic_add(&dev, c, 1);
+	assert_where(&dev, region, SZ_64K, VSVM_RESIDENCY_SYSTEM);
+	igt_assert_eq_u64(*c, 1);
+
+	advise_vram_only_atomics(c, SZ_4K);
+	assert_vram_only_atomic(region, a, c);
+	munmap(region, SZ_64K);
+}
+
 static void test_atomic_vram_only(void)
 {
 	const struct drm_vsvm_mem_attrs only =
@@ -2664,6 +2758,14 @@ igt_main
 	igt_describe("With atomics in VRAM only, a GPU atomic moves its page to VRAM; on memory that cannot move it faults.");
 	igt_subtest("atomic-vram-only")
 		test_atomic_vram_only();
+
+	igt_describe("A GPU fault in an atomics-anywhere span grants no atomics on the system pages of a VRAM-only span beside it.");
+	igt_subtest("atomic-policy-per-span")
+		test_atomic_policy_per_span();
+
+	igt_describe("MADVISE to VRAM-only atomics takes effect on memory the GPU has mapped already.");
+	igt_subtest("atomic-policy-madvise-mapped")
+		test_atomic_policy_madvise_mapped();
 
 	igt_describe("Shared anonymous memory stays in system memory and works on the GPU.");
 	igt_subtest("unmigratable-shared-anon")

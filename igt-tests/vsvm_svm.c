@@ -23,7 +23,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1872,6 +1875,130 @@ static uint64_t vvar_start(void)
 	return found;
 }
 
+/* The counters the tests of faults beside unfaultable pages look at */
+enum narrow_stat { FAULT_NARROWED, FAULTS_4K, NR_NARROW_STATS };
+
+static const char * const narrow_stat_names[NR_NARROW_STATS] = {
+	[FAULT_NARROWED] = "fault_narrowed",
+	[FAULTS_4K] = "faults_4k",
+};
+
+static struct vsvm_stats narrow_stats(void)
+{
+	return vsvm_stats_read(0, narrow_stat_names, NR_NARROW_STATS);
+}
+
+/* The GPU reads @size bytes at @src and they hold the pattern of @seed. */
+static void assert_gpu_reads_pattern(const void *src, size_t size,
+				     uint32_t seed)
+{
+	memset(tool.scratch, 0, SZ_4K);
+	gpu_copy(tool.scratch, src, size);
+	vsvm_assert_pattern(tool.scratch, size, seed);
+}
+
+/*
+ * A 4 KiB memfd mapped 2 MiB: the pages past the end of the file raise
+ * SIGBUS on the CPU, and GPU accesses to them fail, but a GPU access to the
+ * file's page must work, although the range the GPU faults in by default
+ * (2 MiB) holds them all.
+ */
+static void test_fault_beside_unfaultable_memfd(void)
+{
+	const uint32_t seed = 0x5b0f0001;
+	int memfd = memfd_with_pattern(SZ_4K, seed);
+	uint8_t *m = vsvm_map_isolated(SZ_2M, SZ_2M, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, memfd, 0);
+	struct vsvm_stats before = narrow_stats();
+
+	assert_gpu_reads_pattern(m, SZ_4K, seed);
+	vsvm_assert_stat_grew(&before, FAULT_NARROWED, 1);
+	vsvm_assert_stat_grew(&before, FAULTS_4K, 1);
+	gpu_store64(m + 64, 0x5b0f5b0f5b0f5b0full);
+	igt_assert_eq_u64(*(uint64_t *)(m + 64), 0x5b0f5b0f5b0f5b0full);
+
+	/* The pages past the end fail, the file's page still works */
+	expect_fault(addr_of(m + SZ_4K), ACCESS_READ, EFAULT);
+	expect_fault(addr_of(m + SZ_2M - SZ_4K), ACCESS_WRITE, EFAULT);
+	gpu_store64(m + 128, 0x600d600d600d600dull);
+	igt_assert_eq_u64(*(uint64_t *)(m + 128), 0x600d600d600d600dull);
+	vsvm_assert_pattern(m, 64, seed);
+
+	munmap(m, SZ_2M);
+	close(memfd);
+}
+
+static int uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	igt_require_f(uffd >= 0, "userfaultfd: %s\n", strerror(errno));
+	igt_assert_eq(ioctl(uffd, UFFDIO_API, &api), 0);
+	return uffd;
+}
+
+/* Fill the missing page at @dst with the pattern of @seed, as a handler. */
+static void uffd_fill(int uffd, void *dst, uint32_t seed)
+{
+	uint8_t *src = vsvm_map_anon(SZ_4K);
+	struct uffdio_copy copy = {
+		.dst = to_user_pointer(dst),
+		.src = to_user_pointer(src),
+		.len = SZ_4K,
+	};
+
+	vsvm_pattern_fill(src, SZ_4K, seed);
+	igt_assert_eq(ioctl(uffd, UFFDIO_COPY, &copy), 0);
+	igt_assert_eq_u64(copy.copy, SZ_4K);
+	munmap(src, SZ_4K);
+}
+
+/*
+ * 64 KiB of anonymous memory under userfaultfd with one page filled: only
+ * a userfaultfd handler could fill the others, and a GPU fault cannot wait
+ * for one, so a GPU access to the filled page must fault in nothing else.
+ * Pages the handler fills later work on the GPU too.  (A GPU access to a
+ * missing page fails with EFAULT; on a DEBUG_VM kernel the core mm warns
+ * for it, so it is not made here.)
+ */
+static void test_fault_beside_unfaultable_uffd(void)
+{
+	uint8_t *m = vsvm_map_isolated_anon(SZ_64K, SZ_64K);
+	struct uffdio_register reg = {
+		.range = { .start = to_user_pointer(m), .len = SZ_64K },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int uffd = uffd_open();
+	struct vsvm_stats before;
+	uint8_t info[SZ_64K / SZ_4K];
+	unsigned int i;
+
+	igt_assert_eq(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+	uffd_fill(uffd, m + SZ_4K, 0x5b0f0011);
+
+	before = narrow_stats();
+	assert_gpu_reads_pattern(m + SZ_4K, SZ_4K, 0x5b0f0011);
+	vsvm_assert_stat_grew(&before, FAULTS_4K, 1);
+	gpu_store64(m + SZ_4K, 0x11);
+	igt_assert_eq_u64(*(uint64_t *)(m + SZ_4K), 0x11);
+
+	/* The GPU mapped the filled page and no other */
+	range_info(to_user_pointer(m), SZ_64K, info);
+	for (i = 0; i < ARRAY_SIZE(info); i++)
+		igt_assert_f((entry_state(info[i]) ==
+			      DRM_VSVM_PAGE_NOT_MIRRORED) == (i != 1),
+			     "page %u: GPU state %u\n", i,
+			     entry_state(info[i]));
+
+	/* A page the handler fills later reaches the GPU */
+	uffd_fill(uffd, m + 3 * SZ_4K, 0x5b0f0033);
+	assert_gpu_reads_pattern(m + 3 * SZ_4K, SZ_4K, 0x5b0f0033);
+
+	close(uffd);
+	munmap(m, SZ_64K);
+}
+
 static void test_invalid_address(void)
 {
 	const struct {
@@ -3411,6 +3538,14 @@ igt_main
 	igt_describe("A memfd mapped twice: the GPU, both mappings and the file agree.");
 	igt_subtest("memfd")
 		test_memfd();
+
+	igt_describe("A GPU access to the page of a 4 KiB memfd mapped 2 MiB works; the pages past its end fail.");
+	igt_subtest("fault-beside-unfaultable-memfd")
+		test_fault_beside_unfaultable_memfd();
+
+	igt_describe("A GPU access to a page beside pages only a userfaultfd handler can fill works and faults in nothing else.");
+	igt_subtest("fault-beside-unfaultable-uffd")
+		test_fault_beside_unfaultable_uffd();
 
 	igt_describe("A shared file mapping: the GPU reads the file and its writes reach it.");
 	igt_subtest("file-shared")
