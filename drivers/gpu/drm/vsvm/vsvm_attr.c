@@ -22,7 +22,12 @@
  * MADVISE gives a span of the address space its &struct drm_vsvm_mem_attrs:
  * preferred location, granularity and atomic policy; elsewhere the VM's
  * defaults apply.  The attributes belong to addresses, not to the pages or
- * the GPU ranges there, and last until the addresses are unmapped.
+ * the GPU ranges there, and last until the addresses are unmapped.  Every
+ * GPU fault range lies inside one span or one gap of defaults
+ * (vsvm_attrs_clamp()), so that one set of attributes holds for all of it,
+ * and MADVISE zaps the GPU's entries where it changed the attributes
+ * (vsvm_svm_attrs_changed()): the next GPU access there faults and follows
+ * the new ones, whether they move the memory or take atomics away.
  *
  * Each advised span is a &struct vsvm_attr_span in the VM's interval tree,
  * with an mmu_interval_notifier of its own so that it hears of munmap()
@@ -383,6 +388,45 @@ void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
 }
 
 /**
+ * vsvm_attrs_clamp() - narrow a span to where the attributes at an address
+ *	apply
+ * @vm: the VM
+ * @addr: the address, inside [*@start, *@end)
+ * @start: in: start of the span; out: no lower than the start of the
+ *	advised span, or of the gap of defaults, around @addr
+ * @end: in: end of the span, exclusive; out: likewise no higher than its end
+ *
+ * A GPU fault range is made inside what this leaves, so that one set of
+ * attributes holds for the whole range.  Costs one step per advised span
+ * in [*@start, *@end): callers pass at most a 2 MiB chunk.
+ *
+ * Context: process context, not under the mmap lock.
+ */
+void vsvm_attrs_clamp(struct vsvm_vm *vm, unsigned long addr,
+		      unsigned long *start, unsigned long *end)
+{
+	unsigned long last = *end - 1;
+	struct vsvm_attr_span *span;
+
+	mutex_lock(&vm->attrs.lock);
+	vsvm_attrs_sync(vm);
+	for (span = vsvm_attr_first(vm, *start, last); span;
+	     span = vsvm_attr_next(span, *start, last)) {
+		if (span->itree.last < addr) {
+			*start = max(*start, span->itree.last + 1);
+		} else if (span->itree.start > addr) {
+			*end = min(*end, span->itree.start);
+		} else {
+			/* Spans do not overlap: this one is the answer. */
+			*start = max(*start, span->itree.start);
+			*end = min(*end, span->itree.last + 1);
+			break;
+		}
+	}
+	mutex_unlock(&vm->attrs.lock);
+}
+
+/**
  * vsvm_attrs_init() - set up the attributes of a new VM
  * @vm: the VM
  */
@@ -565,6 +609,20 @@ static int vsvm_madvise_locked(struct vsvm_vm *vm,
 				&args->attrs);
 }
 
+/*
+ * New attributes apply to memory the GPU has mapped already: its entries
+ * go, and the next GPU access faults and follows them.
+ */
+static void vsvm_madvise_apply(struct vsvm_vm *vm,
+			       const struct drm_vsvm_madvise *args)
+{
+	if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT)
+		vsvm_svm_attrs_changed(vm, 0, TASK_SIZE_MAX);
+	else
+		vsvm_svm_attrs_changed(vm, args->start,
+				       args->start + args->size);
+}
+
 /**
  * vsvm_madvise_ioctl() - DRM_IOCTL_VSVM_MADVISE
  * @drm: the device
@@ -596,6 +654,8 @@ int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 	if (!ret)
 		ret = vsvm_madvise_locked(vm, args);
 	mutex_unlock(&vm->attrs.lock);
+	if (!ret)
+		vsvm_madvise_apply(vm, args);
 	vsvm_vm_put(vm);
 out_exit:
 	drm_dev_exit(idx);

@@ -48,6 +48,7 @@ static const char *const vsvm_stat_names[VSVM_STAT_COUNT] = {
 	[VSVM_STAT_FAULT_WRITE] = "fault_write",
 	[VSVM_STAT_FAULT_RETRIES] = "fault_retries",
 	[VSVM_STAT_FAULT_UNRESOLVED] = "fault_unresolved",
+	[VSVM_STAT_FAULT_NARROWED] = "fault_narrowed",
 	[VSVM_STAT_INVALIDATIONS] = "invalidations",
 	[VSVM_STAT_TLB_SHOOTDOWNS] = "tlb_shootdowns",
 	[VSVM_STAT_RANGES_ALIVE] = "ranges_alive",

@@ -99,6 +99,8 @@ void vsvm_config_for_device(const struct vsvm_config *config, u32 index,
  * @VSVM_STAT_FAULT_RETRIES: times a fault started again because an
  *	invalidation raced with it
  * @VSVM_STAT_FAULT_UNRESOLVED: GPU faults that ended their job
+ * @VSVM_STAT_FAULT_NARROWED: GPU faults tried again over a smaller range
+ *	because a page beside the faulting one could not be faulted in
  * @VSVM_STAT_INVALIDATIONS: notifier invalidations that hit a range
  * @VSVM_STAT_TLB_SHOOTDOWNS: invalidations that zapped live entries and so
  *	flushed the engines' TLBs
@@ -142,6 +144,7 @@ enum vsvm_stat {
 	VSVM_STAT_FAULT_WRITE,
 	VSVM_STAT_FAULT_RETRIES,
 	VSVM_STAT_FAULT_UNRESOLVED,
+	VSVM_STAT_FAULT_NARROWED,
 	VSVM_STAT_INVALIDATIONS,
 	VSVM_STAT_TLB_SHOOTDOWNS,
 	VSVM_STAT_RANGES_ALIVE,

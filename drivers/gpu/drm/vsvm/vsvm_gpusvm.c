@@ -58,13 +58,17 @@
  */
 
 static struct vsvm_gpusvm_notifier *
-vsvm_gpusvm_notifier_find(struct vsvm_gpusvm *gpusvm, unsigned long addr)
+vsvm_gpusvm_notifier_of(struct interval_tree_node *node)
 {
-	struct interval_tree_node *node;
-
-	node = interval_tree_iter_first(&gpusvm->root, addr, addr);
 	return node ? container_of(node, struct vsvm_gpusvm_notifier, itree) :
 		      NULL;
+}
+
+static struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_find(struct vsvm_gpusvm *gpusvm, unsigned long addr)
+{
+	return vsvm_gpusvm_notifier_of(interval_tree_iter_first(&gpusvm->root,
+								addr, addr));
 }
 
 static struct vsvm_gpusvm_range *
@@ -72,6 +76,47 @@ vsvm_gpusvm_range_of(struct interval_tree_node *node)
 {
 	return node ? container_of(node, struct vsvm_gpusvm_range, itree) :
 		      NULL;
+}
+
+/**
+ * vsvm_gpusvm_notifier_first() - the first notifier in a span
+ * @gpusvm: the SVM state
+ * @start: first address of the span
+ * @end: end address of the span, exclusive
+ *
+ * Iterate with vsvm_gpusvm_notifier_next(), as drm_gpusvm_for_each_notifier()
+ * does.
+ *
+ * Context: &vsvm_gpusvm.lock held.
+ * Return: the lowest notifier overlapping [@start, @end), or NULL.
+ */
+struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_first(struct vsvm_gpusvm *gpusvm, unsigned long start,
+			   unsigned long end)
+{
+	lockdep_assert_held(&gpusvm->lock);
+	return vsvm_gpusvm_notifier_of(interval_tree_iter_first(&gpusvm->root,
+								start,
+								end - 1));
+}
+
+/**
+ * vsvm_gpusvm_notifier_next() - the next notifier in a span
+ * @notifier: the current notifier
+ * @start: first address of the span, as given to
+ *	vsvm_gpusvm_notifier_first()
+ * @end: end address of the span, exclusive, likewise
+ *
+ * Context: as vsvm_gpusvm_notifier_first().
+ * Return: the next notifier overlapping [@start, @end), or NULL.
+ */
+struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_next(struct vsvm_gpusvm_notifier *notifier,
+			  unsigned long start, unsigned long end)
+{
+	return vsvm_gpusvm_notifier_of(interval_tree_iter_next(&notifier->itree,
+							       start,
+							       end - 1));
 }
 
 /**
@@ -444,11 +489,13 @@ vsvm_gpusvm_range_insert(struct vsvm_gpusvm *gpusvm, unsigned long start,
  * vsvm_gpusvm_range_find_or_insert() - the range to fault for @fault_addr
  * @gpusvm: the SVM state
  * @fault_addr: the faulting address
- * @vma_start: start of the CPU VMA containing @fault_addr
- * @vma_end: end of that VMA, exclusive
+ * @vma_start: start of the span the range must fit in: the CPU VMA
+ *	containing @fault_addr, or the part of it the driver allows (the
+ *	gpuva_start of drm_gpusvm_range_find_or_insert())
+ * @vma_end: end of that span, exclusive
  *
  * Returns the range containing @fault_addr, or creates one with the largest
- * chunk size that fits in the VMA and the notifier span and overlaps no
+ * chunk size that fits in the span and the notifier span and overlaps no
  * other range.
  *
  * Context: &vsvm_gpusvm.lock held, &mm_struct.mmap_lock not held.

@@ -221,6 +221,12 @@ vsvm_gpusvm_range_size(const struct vsvm_gpusvm_range *range)
 	return vsvm_gpusvm_range_end(range) - vsvm_gpusvm_range_start(range);
 }
 
+struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_first(struct vsvm_gpusvm *gpusvm, unsigned long start,
+			   unsigned long end);
+struct vsvm_gpusvm_notifier *
+vsvm_gpusvm_notifier_next(struct vsvm_gpusvm_notifier *notifier,
+			  unsigned long start, unsigned long end);
 struct vsvm_gpusvm_range *
 vsvm_gpusvm_range_first(struct vsvm_gpusvm_notifier *notifier,
 			unsigned long start, unsigned long end);

@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
 
 #include <uapi/drm/vsvm_drm.h>
 
@@ -33,9 +34,12 @@
  *    kernel address or a VM_IO/VM_PFNMAP mapping is an unresolvable fault
  *    (-EFAULT), an access the VMA does not allow is -EACCES;
  * 3. finds or creates the range around the address, the largest of 2 MiB,
- *    64 KiB and 4 KiB that fits in the VMA and overlaps no other range; a
- *    range that no longer fits in its VMA (mprotect() split it, which is
- *    not an unmap) is destroyed and made again;
+ *    64 KiB and 4 KiB that fits in the VMA, in one span of memory
+ *    attributes (vsvm_attrs_clamp()) and overlaps no other range; where
+ *    userfaultfd is armed on the VMA, the range is the faulting page
+ *    alone.  A range that no longer fits (mprotect() split its VMA, which
+ *    is not an unmap, or MADVISE cut its attributes) is destroyed and made
+ *    again;
  * 4. fills the range with vsvm_gpusvm_range_get_pages() (the hmm loop),
  *    asking for write access only for writes and atomics;
  * 5. writes the page table entries under the notifier lock held for
@@ -50,7 +54,12 @@
  * (-ECANCELED) or the job's time is up (-ETIMEDOUT); a VMA that changed
  * under the fault (mprotect() split it) starts the fault over from 2.  A
  * fault that fails removes the range it made, if it has no pages, so that
- * failed faults leave nothing behind.
+ * failed faults leave nothing behind.  When 4 fails with -EFAULT over more
+ * than a page (hmm_range_fault() met a page beside the faulting one that
+ * cannot be faulted in: past the end of a file, a hardware-poisoned page),
+ * the fault starts over from 2 with the next smaller chunk, down to the
+ * faulting page alone, so that only an access to a page that really
+ * cannot be faulted fails.
  */
 
 /**
@@ -276,6 +285,55 @@ static void vsvm_svm_invalidate(struct vsvm_gpusvm *gpusvm,
 	trace_vsvm_invalidate(vm->id, start, end, mmu_range->event, zapped);
 }
 
+/* Zap the entries of every range in @notifier overlapping [start, end) */
+static unsigned long vsvm_svm_zap_notifier(struct vsvm_vm *vm,
+					   struct vsvm_gpusvm_notifier *notifier,
+					   unsigned long start,
+					   unsigned long end)
+{
+	struct vsvm_gpusvm_range *range;
+	unsigned long zapped = 0;
+
+	for (range = vsvm_gpusvm_range_first(notifier, start, end); range;
+	     range = vsvm_gpusvm_range_next(range, start, end))
+		zapped += vsvm_pt_zap(&vm->pt, vsvm_gpusvm_range_start(range),
+				      vsvm_gpusvm_range_end(range));
+	return zapped;
+}
+
+/**
+ * vsvm_svm_attrs_changed() - make new memory attributes apply to memory the
+ *	GPU has mapped
+ * @vm: the VM
+ * @start: first address whose attributes changed
+ * @end: end of them, exclusive
+ *
+ * Zaps the entries of every range overlapping [@start, @end), whole, so
+ * that the next GPU access there faults and follows the attributes in
+ * force (see "DOC: Memory attributes").  The ranges and their pages stay.
+ *
+ * Context: process context, no vsvm lock held.
+ */
+void vsvm_svm_attrs_changed(struct vsvm_vm *vm, unsigned long start,
+			    unsigned long end)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+	unsigned long zapped = 0;
+
+	mutex_lock(&vm->gpusvm.lock);
+	down_write(&vm->gpusvm.notifier_lock);
+	for (notifier = vsvm_gpusvm_notifier_first(&vm->gpusvm, start, end);
+	     notifier;
+	     notifier = vsvm_gpusvm_notifier_next(notifier, start, end))
+		zapped += vsvm_svm_zap_notifier(vm, notifier, start, end);
+	if (zapped) {
+		vsvm_pt_tlb_invalidate(&vm->pt);
+		vsvm_stat_inc(vm->vdev, VSVM_STAT_TLB_SHOOTDOWNS);
+	}
+	up_write(&vm->gpusvm.notifier_lock);
+	mutex_unlock(&vm->gpusvm.lock);
+}
+
 static const struct vsvm_gpusvm_ops vsvm_svm_gpusvm_ops = {
 	.range_alloc = vsvm_svm_range_alloc,
 	.range_free = vsvm_svm_range_free,
@@ -449,10 +507,23 @@ void vsvm_svm_fini(struct vsvm_vm *vm)
 	mutex_destroy(&vm->gpusvm.lock);
 }
 
+/**
+ * struct vsvm_svm_window - where the range of a GPU fault may lie
+ * @start: first address
+ * @end: end address, exclusive
+ * @movable: the VMA's memory may move to VRAM
+ * @uffd: userfaultfd is armed on the VMA
+ */
+struct vsvm_svm_window {
+	unsigned long start;
+	unsigned long end;
+	bool movable;
+	bool uffd;
+};
+
 /* Check the CPU VMA at @addr and return its bounds */
 static int vsvm_svm_check_vma(struct vsvm_vm *vm, u64 addr, bool write,
-			      unsigned long *vma_start, unsigned long *vma_end,
-			      bool *movable)
+			      struct vsvm_svm_window *win)
 {
 	struct vm_area_struct *vma;
 	int ret = 0;
@@ -465,9 +536,10 @@ static int vsvm_svm_check_vma(struct vsvm_vm *vm, u64 addr, bool write,
 		   (write && !(vma->vm_flags & VM_WRITE))) {
 		ret = -EACCES;
 	} else {
-		*vma_start = vma->vm_start;
-		*vma_end = vma->vm_end;
-		*movable = vsvm_migrate_vma_movable(vma);
+		win->start = vma->vm_start;
+		win->end = vma->vm_end;
+		win->movable = vsvm_migrate_vma_movable(vma);
+		win->uffd = userfaultfd_armed(vma);
 	}
 	mmap_read_unlock(vm->mm);
 	return ret;
@@ -769,77 +841,125 @@ static void vsvm_svm_range_drop_empty(struct vsvm_vm *vm,
 		vsvm_svm_range_destroy(vm, range);
 }
 
-/* The range at @addr, made to fit the VMA [vma_start, vma_end) */
+/*
+ * Narrow the VMA around @addr to where the range of this fault may lie:
+ * within @max_size around @addr, inside one span of memory attributes, and
+ * only the page at @addr where userfaultfd is armed.  Only a userfaultfd
+ * handler can fill a missing page there, and hmm_range_fault() cannot wait
+ * for one: faulting the neighbours would fail the access to a valid page
+ * (and DEBUG_VM kernels warn for each such fault).
+ */
+static void vsvm_svm_narrow_window(struct vsvm_vm *vm, u64 addr,
+				   unsigned long max_size,
+				   struct vsvm_svm_window *win)
+{
+	unsigned long size = win->uffd ? PAGE_SIZE : max_size;
+	unsigned long start = ALIGN_DOWN(addr, size);
+
+	win->start = max(win->start, start);
+	win->end = min(win->end, start + size);
+	vsvm_attrs_clamp(vm, addr, &win->start, &win->end);
+}
+
+/* The range at @addr, made to fit @win */
 static struct vsvm_gpusvm_range *
 vsvm_svm_range_for_fault(struct vsvm_vm *vm, u64 addr,
-			 unsigned long vma_start, unsigned long vma_end)
+			 const struct vsvm_svm_window *win)
 {
 	struct vsvm_gpusvm_range *range;
 
-	range = vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, vma_start,
-						 vma_end);
+	range = vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, win->start,
+						 win->end);
 	if (IS_ERR(range))
 		return range;
-	if (vsvm_gpusvm_range_start(range) >= vma_start &&
-	    vsvm_gpusvm_range_end(range) <= vma_end)
+	if (vsvm_gpusvm_range_start(range) >= win->start &&
+	    vsvm_gpusvm_range_end(range) <= win->end)
 		return range;
 	/*
-	 * The VMA was split (mprotect, mremap, ...) since the range was made:
-	 * faulting the whole range could fail on the other part.  Make a new
-	 * range that fits.
+	 * The VMA was split (mprotect, mremap, ...), the attributes changed
+	 * or a fault over the whole range failed since the range was made:
+	 * make a new range that fits.
 	 */
 	vsvm_svm_range_destroy(vm, range);
-	return vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, vma_start,
-						vma_end);
+	return vsvm_gpusvm_range_find_or_insert(&vm->gpusvm, addr, win->start,
+						win->end);
 }
 
 /*
- * One attempt at a fault; SVM lock held.  -ESTALE: the VMA changed, start
- * over; -EXDEV: a VRAM-only atomic's page did not get into VRAM.
+ * One attempt at a fault, with a range of at most @max_size bytes; SVM lock
+ * held.  -ESTALE: the VMA changed, start over; -EXDEV: a VRAM-only
+ * atomic's page did not get into VRAM.  When faulting the range's pages
+ * fails with -EFAULT, *@failed_size is its size.
  */
 static int vsvm_svm_fault_once(struct vsvm_vm *vm, u64 addr, u32 access,
-			       struct vsvm_gpusvm_ctx *ctx)
+			       struct vsvm_gpusvm_ctx *ctx,
+			       unsigned long max_size,
+			       unsigned long *failed_size)
 {
 	struct vsvm_gpusvm_range *range;
-	unsigned long vma_start, vma_end;
-	bool movable, need_vram;
+	struct vsvm_svm_window win;
+	bool need_vram;
 	int ret;
 
 	vsvm_svm_garbage_collector(vm, true);
-	ret = vsvm_svm_check_vma(vm, addr, ctx->write, &vma_start, &vma_end,
-				 &movable);
+	ret = vsvm_svm_check_vma(vm, addr, ctx->write, &win);
 	if (ret)
 		return ret;
+	vsvm_svm_narrow_window(vm, addr, max_size, &win);
 
-	range = vsvm_svm_range_for_fault(vm, addr, vma_start, vma_end);
+	range = vsvm_svm_range_for_fault(vm, addr, &win);
 	if (IS_ERR(range))
 		return PTR_ERR(range);
 
-	ret = vsvm_svm_place(vm, range, addr, access, movable, &need_vram);
-	if (!ret)
-		ret = vsvm_svm_range_fill(vm, range, ctx,
-					  need_vram ? addr : 0);
-	if (!ret)
+	ret = vsvm_svm_place(vm, range, addr, access, win.movable,
+			     &need_vram);
+	if (ret)
+		goto out_drop;
+	ret = vsvm_svm_range_fill(vm, range, ctx, need_vram ? addr : 0);
+	if (ret == -EFAULT)
+		*failed_size = vsvm_gpusvm_range_size(range);
+	if (!ret) {
 		vsvm_svm_count_fault(vm, range, ctx);
-	else if (ret != -EXDEV)
+		return 0;
+	}
+out_drop:
+	if (ret != -EXDEV)
 		vsvm_svm_range_drop_empty(vm, range);
 	return ret;
+}
+
+/* The next smaller chunk size of a GPU fault range */
+static unsigned long vsvm_svm_smaller_chunk(unsigned long size)
+{
+	return size > SZ_64K ? SZ_64K : PAGE_SIZE;
 }
 
 /*
  * Find or create the range at @addr and map it; SVM lock held.  A fault
  * whose VMA changed under it starts over; a VRAM-only atomic whose page
  * will not move to VRAM (pinned, or VRAM full of what cannot be evicted)
- * fails with -EFAULT after VSVM_SVM_ATOMIC_TRIES attempts.
+ * fails with -EFAULT after VSVM_SVM_ATOMIC_TRIES attempts.  A fault that
+ * fails with -EFAULT over a range larger than a page, where a page beside
+ * @addr cannot be faulted (past the end of a file, say), is tried again
+ * with the next smaller chunk, down to the page at @addr alone.
  */
 static int vsvm_svm_fault_locked(struct vsvm_vm *vm, u64 addr, u32 access,
 				 struct vsvm_gpusvm_ctx *ctx)
 {
+	unsigned long max_size = SZ_2M, failed_size;
 	unsigned int atomic_tries = 0;
 	int ret;
 
 	for (;;) {
-		ret = vsvm_svm_fault_once(vm, addr, access, ctx);
+		failed_size = 0;
+		ret = vsvm_svm_fault_once(vm, addr, access, ctx, max_size,
+					  &failed_size);
+		if (failed_size > PAGE_SIZE) {
+			/* A page beside @addr failed: try a smaller range. */
+			max_size = vsvm_svm_smaller_chunk(failed_size);
+			vsvm_stat_inc(vm->vdev, VSVM_STAT_FAULT_NARROWED);
+			continue;
+		}
 		if (ret == -EXDEV && ++atomic_tries >= VSVM_SVM_ATOMIC_TRIES)
 			return -EFAULT;
 		if (ret != -ESTALE && ret != -EXDEV)

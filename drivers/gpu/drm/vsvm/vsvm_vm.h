@@ -261,6 +261,8 @@ void vsvm_attrs_init(struct vsvm_vm *vm);
 void vsvm_attrs_fini(struct vsvm_vm *vm);
 void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
 		    struct drm_vsvm_mem_attrs *attrs);
+void vsvm_attrs_clamp(struct vsvm_vm *vm, unsigned long addr,
+		      unsigned long *start, unsigned long *end);
 int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
@@ -272,6 +274,8 @@ void vsvm_svm_fini(struct vsvm_vm *vm);
 int vsvm_svm_handle_fault(struct vsvm_vm *vm, u64 addr, u32 access,
 			  unsigned long deadline);
 void vsvm_svm_gc_work(struct work_struct *work);
+void vsvm_svm_attrs_changed(struct vsvm_vm *vm, unsigned long start,
+			    unsigned long end);
 
 /* vsvm_engine.c */
 int vsvm_engine_run_batch(struct vsvm_job *job);
