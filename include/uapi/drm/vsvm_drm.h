@@ -747,7 +747,17 @@ struct drm_vsvm_range_info {
  * Memory attributes (&struct drm_vsvm_mem_attrs) are set on a span of the
  * address space with &DRM_IOCTL_VSVM_MADVISE and last until the span is
  * unmapped or advised again; elsewhere the VM's default attributes apply,
- * which MADVISE with DRM_VSVM_MADVISE_VM_DEFAULT sets.
+ * which MADVISE with DRM_VSVM_MADVISE_VM_DEFAULT sets.  They hold page by
+ * page: each 4 KiB page follows the attributes of its own address, and new
+ * attributes apply to memory the GPU has mapped already from its next
+ * access on (the atomic policy included).
+ *
+ * A GPU access to a page works whenever the CPU could access that page,
+ * whatever its neighbours are: pages around it that cannot be faulted in
+ * (past the end of a file, missing pages only a userfaultfd handler can
+ * fill) fail only the accesses to them.  Where userfaultfd is armed, the
+ * GPU never faults a page in for a handler to fill: an access to a missing
+ * page there ends the job with EFAULT.
  */
 
 /**
