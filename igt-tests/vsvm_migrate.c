@@ -1156,6 +1156,51 @@ static void test_prefetch(void)
 	assert_vram_released(0, used);
 }
 
+/* Bytes of backing store device @index has allocated for its VRAM */
+static uint64_t vram_backing(unsigned int index)
+{
+	return vsvm_vram_stat(index, "backing");
+}
+
+/*
+ * The backing store of VRAM is allocated as VRAM is used, per 2 MiB chunk,
+ * and freed with it: VRAM that nobody uses commits no memory.
+ */
+static void test_backing_on_demand(void)
+{
+	const size_t size = 2 * SZ_2M;
+	const uint32_t seed = 0x9ef30b01;
+	uint64_t used = vram_baseline(0);
+	uint8_t *buf = vsvm_map_isolated_anon(size, SZ_2M);
+	uint8_t *scratch = map_system(size);
+	struct drm_vsvm_prefetch pf;
+
+	igt_require_f(!used, "VRAM in use before the test\n");
+	igt_assert_eq_u64(vram_backing(0), 0);
+
+	vsvm_pattern_fill(buf, size, seed);
+	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_VRAM);
+	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
+	igt_assert_eq_u64(vsvm_vram_used(0), size);
+	igt_assert_eq_u64(vram_backing(0), size);
+
+	/* The data is in the backing store, where the GPU reads it */
+	memset(scratch, 0, size);
+	gpu_copy(&dev, scratch, buf, size);
+	vsvm_assert_pattern(scratch, size, seed);
+	assert_where(&dev, buf, size, VSVM_RESIDENCY_VRAM);
+
+	/* Back in system memory, the backing store goes with the VRAM */
+	pf = prefetch(&dev, buf, size, DRM_VSVM_REGION_SYSTEM);
+	expect_prefetch(&pf, PAGES(size), 0, 0, 0);
+	vsvm_assert_pattern(buf, size, seed);
+	assert_vram_released(0, 0);
+	igt_assert_eq_u64(vram_backing(0), 0);
+
+	munmap(buf, size);
+	munmap(scratch, size);
+}
+
 static void test_gpu_fault_auto(void)
 {
 	const uint32_t seed = 0xa070001, word = 0xa070f00d;
@@ -2690,6 +2735,10 @@ igt_main
 	igt_describe("PREFETCH to VRAM and back moves every page with its data, and counts what it did.");
 	igt_subtest("prefetch")
 		test_prefetch();
+
+	igt_describe("VRAM's backing store is allocated per 2 MiB as VRAM is used and freed with it.");
+	igt_subtest("backing-on-demand")
+		test_backing_on_demand();
 
 	igt_describe("By default a GPU fault moves private anonymous memory to VRAM.");
 	igt_subtest("gpu-fault-auto")

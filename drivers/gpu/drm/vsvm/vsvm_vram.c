@@ -10,7 +10,6 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include <drm/drm_buddy.h>
 #include <drm/drm_print.h>
@@ -26,9 +25,16 @@
  * DOC: Emulated VRAM
  *
  * Each device has &vsvm_device_config.vram_size bytes of VRAM (module
- * parameter ``vram_size_mb``).  At probe, vsvm_vram_init() allocates the
- * *backing store*, a vmalloc() area that holds the data, and gives VRAM
- * struct pages the way a driver for real device memory does:
+ * parameter ``vram_size_mb``).  The data lives in the *backing store*:
+ * ordinary kernel memory, allocated per 2 MiB chunk when the allocator
+ * first hands out a block in the chunk and freed when the chunk's last
+ * block is given back (&struct vsvm_vram_chunk), so VRAM nobody uses
+ * commits no memory.  Its pages are direct-mapped, as an order-9
+ * allocation split into pages where the page allocator has one, so engine
+ * accesses to VRAM cost no more than to system memory (a vmalloc() area
+ * of the whole VRAM, as vsvm had before, costs a TLB miss per 4 KiB).  At
+ * probe, vsvm_vram_init() gives VRAM struct pages the way a driver for
+ * real device memory does:
  * request_free_mem_region() finds a free physical address range as large
  * as VRAM, and memremap_pages() creates MEMORY_DEVICE_PRIVATE struct pages
  * for it, with the device as the pagemap owner.  Those pages are never
@@ -119,6 +125,168 @@ void vsvm_vram_usage_put(struct vsvm_vram_usage *usage)
 		kref_put(&usage->ref, vsvm_vram_usage_release);
 }
 
+/* Pages of chunk @index: VSVM_VRAM_CHUNK_PAGES but in a last, partial one */
+static unsigned int vsvm_vram_chunk_npages(const struct vsvm_vram *vram,
+					   unsigned long index)
+{
+	unsigned long npages = vram->size >> PAGE_SHIFT;
+
+	return min_t(unsigned long, VSVM_VRAM_CHUNK_PAGES,
+		     npages - index * VSVM_VRAM_CHUNK_PAGES);
+}
+
+static void vsvm_vram_free_pages(struct page **pages, unsigned int n)
+{
+	while (n--)
+		__free_page(pages[n]);
+}
+
+/*
+ * Fill @pages with @n direct-mapped pages: one high-order allocation split
+ * into its pages if the page allocator has one at hand, single pages if not
+ */
+static int vsvm_vram_alloc_pages(struct page **pages, unsigned int n)
+{
+	unsigned int order = get_order((size_t)n << PAGE_SHIFT), i;
+	struct page *page;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, order);
+	if (page) {
+		split_page(page, order);
+		for (i = 0; i < (1u << order); i++) {
+			if (i < n)
+				pages[i] = page + i;
+			else
+				__free_page(page + i);
+		}
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i]) {
+			vsvm_vram_free_pages(pages, i);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Give chunk @index its backing store; VRAM lock held */
+static int vsvm_vram_chunk_populate(struct vsvm_vram *vram,
+				    unsigned long index)
+{
+	struct vsvm_vram_chunk *chunk = &vram->chunks[index];
+	unsigned int n = vsvm_vram_chunk_npages(vram, index);
+	struct page **pages;
+	int ret;
+
+	lockdep_assert_held(&vram->lock);
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	ret = vsvm_vram_alloc_pages(pages, n);
+	if (ret) {
+		kvfree(pages);
+		return ret;
+	}
+	chunk->pages = pages;
+	atomic64_add((u64)n << PAGE_SHIFT, &vram->backing_bytes);
+	return 0;
+}
+
+/* Chunk @index lost its last allocated page: free its backing store */
+static void vsvm_vram_chunk_depopulate(struct vsvm_vram *vram,
+				       unsigned long index)
+{
+	struct vsvm_vram_chunk *chunk = &vram->chunks[index];
+	unsigned int n = vsvm_vram_chunk_npages(vram, index);
+
+	lockdep_assert_held(&vram->lock);
+	vsvm_vram_free_pages(chunk->pages, n);
+	kvfree(chunk->pages);
+	chunk->pages = NULL;
+	atomic64_sub((u64)n << PAGE_SHIFT, &vram->backing_bytes);
+}
+
+/*
+ * Count @npages pages from VRAM offset @offset in or out (@delta 1 or -1)
+ * of the chunks they lie in, populating a chunk as it gets its first page
+ * and depopulating it as it loses its last; VRAM lock held.  Fails only
+ * when counting in, having counted nothing.
+ */
+static int vsvm_vram_chunks_count(struct vsvm_vram *vram, u64 offset,
+				  u64 size, int delta)
+{
+	u64 end = offset + size, pos;
+	int ret;
+
+	for (pos = offset; pos < end;
+	     pos = ALIGN_DOWN(pos, VSVM_VRAM_CHUNK_SIZE) + VSVM_VRAM_CHUNK_SIZE) {
+		unsigned long index = pos / VSVM_VRAM_CHUNK_SIZE;
+		struct vsvm_vram_chunk *chunk = &vram->chunks[index];
+		u64 next = min(ALIGN_DOWN(pos, VSVM_VRAM_CHUNK_SIZE) +
+			       VSVM_VRAM_CHUNK_SIZE, end);
+		unsigned int n = (next - pos) >> PAGE_SHIFT;
+
+		if (delta > 0 && !chunk->used) {
+			ret = vsvm_vram_chunk_populate(vram, index);
+			if (ret) {
+				vsvm_vram_chunks_count(vram, offset,
+						       pos - offset, -1);
+				return ret;
+			}
+		}
+		chunk->used = delta > 0 ? chunk->used + n : chunk->used - n;
+		if (delta < 0 && !chunk->used)
+			vsvm_vram_chunk_depopulate(vram, index);
+	}
+	return 0;
+}
+
+/*
+ * Give the buddy blocks of @blocks their backing store, or none of them;
+ * VRAM lock held
+ */
+static int vsvm_vram_blocks_populate(struct vsvm_vram *vram,
+				     struct list_head *blocks)
+{
+	struct gpu_buddy_block *block, *failed;
+	int ret;
+
+	list_for_each_entry(block, blocks, link) {
+		ret = vsvm_vram_chunks_count(vram,
+					     gpu_buddy_block_offset(block),
+					     gpu_buddy_block_size(&vram->mm,
+								  block), 1);
+		if (ret)
+			goto err_undo;
+	}
+	return 0;
+
+err_undo:
+	failed = block;
+	list_for_each_entry(block, blocks, link) {
+		if (block == failed)
+			break;
+		vsvm_vram_chunks_count(vram, gpu_buddy_block_offset(block),
+				       gpu_buddy_block_size(&vram->mm, block),
+				       -1);
+	}
+	return ret;
+}
+
+/* The blocks of @blocks are given back: release their backing store */
+static void vsvm_vram_blocks_depopulate(struct vsvm_vram *vram,
+					struct list_head *blocks)
+{
+	struct gpu_buddy_block *block;
+
+	list_for_each_entry(block, blocks, link)
+		vsvm_vram_chunks_count(vram, gpu_buddy_block_offset(block),
+				       gpu_buddy_block_size(&vram->mm, block),
+				       -1);
+}
+
 /* Give unreferenced allocations back to the buddy allocator */
 static void vsvm_vram_free_work(struct work_struct *work)
 {
@@ -130,6 +298,7 @@ static void vsvm_vram_free_work(struct work_struct *work)
 	list = llist_del_all(&vram->free_list);
 	llist_for_each_entry_safe(alloc, next, list, free_node) {
 		mutex_lock(&vram->lock);
+		vsvm_vram_blocks_depopulate(vram, &alloc->blocks);
 		gpu_buddy_free_list(&vram->mm, &alloc->blocks, 0);
 		mutex_unlock(&vram->lock);
 		atomic64_sub(alloc->size, &vram->used);
@@ -386,8 +555,13 @@ static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram, u64 size,
 	mutex_lock(&vram->lock);
 	ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size, size,
 				     PAGE_SIZE, blocks, 0);
-	mutex_unlock(&vram->lock);
 	vsvm_fail_nth_swap(fail_nth);
+	if (!ret) {
+		ret = vsvm_vram_blocks_populate(vram, blocks);
+		if (ret)
+			gpu_buddy_free_list(&vram->mm, blocks, 0);
+	}
+	mutex_unlock(&vram->lock);
 	return ret;
 }
 
@@ -475,25 +649,39 @@ static const struct dev_pagemap_ops vsvm_vram_pagemap_ops = {
  */
 int vsvm_vram_mm_init(struct vsvm_vram *vram, u64 size)
 {
+	int ret;
+
+	vram->chunks = kvcalloc(DIV_ROUND_UP(size, VSVM_VRAM_CHUNK_SIZE),
+				sizeof(*vram->chunks), GFP_KERNEL);
+	if (!vram->chunks)
+		return -ENOMEM;
 	mutex_init(&vram->lock);
 	spin_lock_init(&vram->lru_lock);
 	INIT_LIST_HEAD(&vram->lru);
 	init_llist_head(&vram->free_list);
 	INIT_WORK(&vram->free_work, vsvm_vram_free_work);
 	vram->size = size;
-	return gpu_buddy_init(&vram->mm, size, PAGE_SIZE);
+	ret = gpu_buddy_init(&vram->mm, size, PAGE_SIZE);
+	if (ret) {
+		mutex_destroy(&vram->lock);
+		kvfree(vram->chunks);
+	}
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_mm_init);
 
 /**
  * vsvm_vram_mm_fini() - tear down the allocator of a VRAM
- * @vram: the VRAM, with every allocation freed
+ * @vram: the VRAM, with every allocation freed (and with it every chunk of
+ *	backing store)
  */
 void vsvm_vram_mm_fini(struct vsvm_vram *vram)
 {
 	flush_work(&vram->free_work);
 	gpu_buddy_fini(&vram->mm);
 	mutex_destroy(&vram->lock);
+	WARN_ON(atomic64_read(&vram->backing_bytes));
+	kvfree(vram->chunks);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_mm_fini);
 
@@ -517,17 +705,14 @@ int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev, u64 size)
 	vram->vdev = vdev;
 
 	ret = -ENOMEM;
-	vram->backing = vzalloc(size);
-	if (!vram->backing)
-		goto err_mm;
 	vram->resident = bitmap_zalloc(size >> PAGE_SHIFT, GFP_KERNEL);
 	if (!vram->resident)
-		goto err_backing;
+		goto err_mm;
 
 	res = request_free_mem_region(&iomem_resource, size, "vsvm VRAM");
 	if (IS_ERR(res)) {
 		ret = PTR_ERR(res);
-		goto err_backing;
+		goto err_resident;
 	}
 	vram->res = res;
 	vram->pagemap.type = MEMORY_DEVICE_PRIVATE;
@@ -546,9 +731,8 @@ int vsvm_vram_init(struct vsvm_vram *vram, struct vsvm_device *vdev, u64 size)
 
 err_region:
 	release_mem_region(res->start, resource_size(res));
-err_backing:
+err_resident:
 	bitmap_free(vram->resident);
-	vfree(vram->backing);
 err_mm:
 	vsvm_vram_mm_fini(vram);
 	return ret;
@@ -574,7 +758,6 @@ void vsvm_vram_fini(struct vsvm_vram *vram)
 	release_mem_region(vram->res->start, resource_size(vram->res));
 	vsvm_vram_mm_fini(vram);
 	bitmap_free(vram->resident);
-	vfree(vram->backing);
 }
 
 /**
@@ -590,6 +773,7 @@ void vsvm_vram_print(struct vsvm_vram *vram, struct drm_printer *p)
 	drm_printf(p, "used %lld\n", used);
 	drm_printf(p, "free %lld\n", (s64)vram->size - used);
 	drm_printf(p, "allocations %d\n", atomic_read(&vram->allocations));
+	drm_printf(p, "backing %lld\n", atomic64_read(&vram->backing_bytes));
 	mutex_lock(&vram->lock);
 	drm_buddy_print(&vram->mm, p);
 	mutex_unlock(&vram->lock);

@@ -13,7 +13,9 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -77,11 +79,37 @@ struct vsvm_vram_alloc {
 	unsigned long timeslice_end;
 };
 
+/* The backing store is allocated in chunks of this size */
+#define VSVM_VRAM_CHUNK_SIZE	SZ_2M
+#define VSVM_VRAM_CHUNK_PAGES	(VSVM_VRAM_CHUNK_SIZE >> PAGE_SHIFT)
+
+/**
+ * struct vsvm_vram_chunk - the backing store of 2 MiB of VRAM
+ *
+ * Allocated when the buddy allocator first hands out a block in the chunk,
+ * freed when its last block is given back, so unused VRAM commits no
+ * memory.  The pages are direct-mapped (no vmalloc() mapping and its TLB
+ * misses on every engine access): one order-9 allocation split into its
+ * pages when the page allocator has one, single pages otherwise.
+ */
+struct vsvm_vram_chunk {
+	/**
+	 * @pages: the chunk's VSVM_VRAM_CHUNK_PAGES pages (fewer in a last,
+	 * partial chunk), or NULL while @used is 0.  Protected by
+	 * &vsvm_vram.lock; stable while a page of the chunk is allocated.
+	 */
+	struct page **pages;
+	/** @used: 4 KiB pages of the chunk allocated; under &vsvm_vram.lock */
+	unsigned int used;
+};
+
 /**
  * struct vsvm_vram - the emulated VRAM of one device
  *
- * The memory behind it is a vmalloc() area, the *backing store*, which the
- * engines and the copy engine read and write.  Its struct pages are
+ * The memory behind it, the *backing store*, which the engines and the copy
+ * engine read and write, is ordinary direct-mapped kernel memory allocated
+ * per 2 MiB chunk while the chunk holds allocations (&struct
+ * vsvm_vram_chunk).  Its struct pages are
  * MEMORY_DEVICE_PRIVATE pages made by memremap_pages() over a free physical
  * address range: they never map to the CPU, they only stand in the
  * process's page tables (as device-private swap entries) for data that
@@ -94,8 +122,13 @@ struct vsvm_vram {
 	struct dev_pagemap pagemap;
 	/** @res: the physical address range of @pagemap */
 	struct resource *res;
-	/** @backing: the backing store, @size bytes */
-	void *backing;
+	/**
+	 * @chunks: the backing store, one &struct vsvm_vram_chunk per 2 MiB;
+	 * protected by @lock
+	 */
+	struct vsvm_vram_chunk *chunks;
+	/** @backing_bytes: bytes of backing store allocated; atomic */
+	atomic64_t backing_bytes;
 	/**
 	 * @resident: one bit per page, set while the page holds a process's
 	 * data: from the move that fills it to the move that empties it or
@@ -242,20 +275,24 @@ static inline bool vsvm_vram_page_resident(struct page *page)
 /**
  * vsvm_vram_pfn_vaddr() - where the data of a VRAM page frame lives
  * @vram: the VRAM
- * @pfn: a page frame of @vram
+ * @pfn: a page frame of @vram, allocated
  *
  * Return: the page's address in the backing store.
  */
 static inline void *vsvm_vram_pfn_vaddr(const struct vsvm_vram *vram,
 					unsigned long pfn)
 {
-	return vram->backing + ((pfn - vram->pfn_first) << PAGE_SHIFT);
+	unsigned long index = pfn - vram->pfn_first;
+	const struct vsvm_vram_chunk *chunk =
+		&vram->chunks[index / VSVM_VRAM_CHUNK_PAGES];
+
+	return page_address(chunk->pages[index % VSVM_VRAM_CHUNK_PAGES]);
 }
 
 /**
  * vsvm_vram_page_vaddr() - where the data of a VRAM page lives
  * @vram: the VRAM
- * @page: a page of @vram
+ * @page: a page of @vram, allocated
  *
  * Return: the page's address in the backing store.
  */

@@ -183,7 +183,77 @@ static void vsvm_vram_test_lru_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&vram->allocations), 0);
 }
 
+/* Write a word naming each page of @alloc into it, or check that word */
+static void backing_words(struct kunit *test, struct vsvm_vram_alloc *alloc,
+			  bool check)
+{
+	struct vsvm_vram *vram = alloc->vram;
+	struct gpu_buddy_block *block;
+	unsigned long pfn, first, n;
+
+	list_for_each_entry(block, &alloc->blocks, link) {
+		first = vram->pfn_first +
+			(gpu_buddy_block_offset(block) >> PAGE_SHIFT);
+		n = gpu_buddy_block_size(&vram->mm, block) >> PAGE_SHIFT;
+		for (pfn = first; pfn < first + n; pfn++) {
+			unsigned long *word = vsvm_vram_pfn_vaddr(vram, pfn);
+
+			if (check)
+				KUNIT_EXPECT_EQ(test, *word, pfn);
+			else
+				*word = pfn;
+		}
+	}
+}
+
+/* The backing store is there for allocated chunks only, and distinct */
+static void vsvm_vram_test_backing_follows_use(struct kunit *test)
+{
+	struct vsvm_vram *vram = test->priv;
+	struct vsvm_vram_alloc *a, *b;
+
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), 0);
+	a = test_alloc(test, SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), SZ_2M);
+	b = test_alloc(test, SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), SZ_4M);
+	backing_words(test, a, false);
+	backing_words(test, b, false);
+	backing_words(test, a, true);
+	backing_words(test, b, true);
+
+	vsvm_vram_alloc_put(a);
+	vsvm_vram_flush(vram);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), SZ_2M);
+	backing_words(test, b, true);
+	vsvm_vram_alloc_put(b);
+	vsvm_vram_flush(vram);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), 0);
+}
+
+/* Small allocations share their chunk's backing store */
+static void vsvm_vram_test_backing_per_chunk(struct kunit *test)
+{
+	struct vsvm_vram *vram = test->priv;
+	struct vsvm_vram_alloc *pages[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		pages[i] = test_alloc(test, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), SZ_2M);
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		backing_words(test, pages[i], false);
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		backing_words(test, pages[i], true);
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		vsvm_vram_alloc_put(pages[i]);
+	vsvm_vram_flush(vram);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), 0);
+}
+
 static struct kunit_case vsvm_vram_test_cases[] = {
+	KUNIT_CASE(vsvm_vram_test_backing_follows_use),
+	KUNIT_CASE(vsvm_vram_test_backing_per_chunk),
 	KUNIT_CASE(vsvm_vram_test_block_sizes),
 	KUNIT_CASE(vsvm_vram_test_full),
 	KUNIT_CASE(vsvm_vram_test_fail_alloc),
