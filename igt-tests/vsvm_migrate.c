@@ -2350,7 +2350,7 @@ static void test_oversubscribe(void)
 }
 
 #define RACE_PROCS	4
-#define RACE_ROUNDS	6
+#define RACE_ROUNDS	4
 
 static uint32_t race_word(unsigned int child, unsigned int round, size_t page)
 {

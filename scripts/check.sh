@@ -129,9 +129,9 @@ main()
 	fi
 	if vsvm_phase "build hmm-tests" build_hmm_tests \
 		> "$OUT/hmm-tests-build.txt" 2>&1; then
-		record PASS "hmm-tests build"
+		record PASS "build of hmm-tests"
 	else
-		record FAIL "hmm-tests build"
+		record FAIL "build of hmm-tests"
 		sed 's/^/    /' "$OUT/hmm-tests-build.txt" >&2
 	fi
 

@@ -46,6 +46,7 @@ mount_filesystems()
 	mount_once tmpfs /tmp
 	mount_once tmpfs /run
 	mount_once debugfs /sys/kernel/debug
+	mount_once tracefs /sys/kernel/tracing
 	mount_once tmpfs /mnt
 	mkdir -p "$RES"
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$RES"

@@ -26,7 +26,7 @@
 #define VSVM_IGT_COUNTERS	VSVM_IGT_DEBUGFS "0/vsvm_counters"
 
 /* The kernel's trace directory */
-#define VSVM_IGT_TRACING	"/sys/kernel/debug/tracing"
+#define VSVM_IGT_TRACING	"/sys/kernel/tracing"
 
 /*
  * Default deadline of the waits that expect a job to end: longer than the
