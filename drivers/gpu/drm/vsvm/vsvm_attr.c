@@ -5,12 +5,9 @@
 
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
-#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-#include <drm/drm_drv.h>
-#include <drm/drm_file.h>
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
@@ -453,42 +450,6 @@ void vsvm_attrs_fini(struct vsvm_vm *vm)
 	mutex_destroy(&vm->attrs.lock);
 }
 
-static int vsvm_attrs_validate(const struct drm_vsvm_mem_attrs *attrs)
-{
-	if (attrs->preferred_loc > DRM_VSVM_LOC_VRAM)
-		return -EINVAL;
-	if (attrs->granularity && attrs->granularity != SZ_4K &&
-	    attrs->granularity != SZ_64K && attrs->granularity != SZ_2M)
-		return -EINVAL;
-	switch (attrs->atomic_policy) {
-	case DRM_VSVM_ATOMIC_ANYWHERE:
-		return attrs->atomic_timeslice_ms ? -EINVAL : 0;
-	case DRM_VSVM_ATOMIC_VRAM_ONLY:
-		return attrs->atomic_timeslice_ms >
-		       DRM_VSVM_ATOMIC_TIMESLICE_MAX_MS ? -EINVAL : 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static int vsvm_madvise_validate(const struct drm_vsvm_madvise *args)
-{
-	u64 end;
-
-	if (args->flags & ~DRM_VSVM_MADVISE_VM_DEFAULT)
-		return -EINVAL;
-	if (args->flags & DRM_VSVM_MADVISE_VM_DEFAULT) {
-		if (args->start || args->size)
-			return -EINVAL;
-	} else if (!args->size || !PAGE_ALIGNED(args->start) ||
-		   !PAGE_ALIGNED(args->size) ||
-		   check_add_overflow(args->start, args->size, &end) ||
-		   end > TASK_SIZE_MAX) {
-		return -EINVAL;
-	}
-	return vsvm_attrs_validate(&args->attrs);
-}
-
 /**
  * struct vsvm_attr_advice - the spans one MADVISE puts in the tree
  * @span: the advised span
@@ -624,30 +585,21 @@ static void vsvm_madvise_apply(struct vsvm_vm *vm,
 }
 
 /**
- * vsvm_madvise_ioctl() - DRM_IOCTL_VSVM_MADVISE
- * @drm: the device
- * @data: &struct drm_vsvm_madvise
- * @file: the file
+ * vsvm_attr_madvise() - give a span, or the VM's defaults, attributes
+ * @vm: the VM, referenced by the caller, who runs in its mm
+ * @args: the span and its attributes, checked: page aligned and below
+ *	TASK_SIZE_MAX, or no span with DRM_VSVM_MADVISE_VM_DEFAULT
  *
- * Return: 0 or a negative errno, see &struct drm_vsvm_madvise.
+ * All or nothing: either the whole span has the new attributes or nothing
+ * changed.  The GPU's entries over the span are zapped afterwards, so that
+ * its next access there follows the attributes.
+ *
+ * Return: 0, -ENOENT if the VM is closed, -ENOSPC beyond
+ * DRM_VSVM_MADVISE_MAX_SPANS spans, or -ENOMEM.
  */
-int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
-		       struct drm_file *file)
+int vsvm_attr_madvise(struct vsvm_vm *vm, const struct drm_vsvm_madvise *args)
 {
-	struct drm_vsvm_madvise *args = data;
-	struct vsvm_vm *vm;
-	int ret, idx;
-
-	ret = vsvm_madvise_validate(args);
-	if (ret)
-		return ret;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm)) {
-		ret = PTR_ERR(vm);
-		goto out_exit;
-	}
+	int ret;
 
 	mutex_lock(&vm->attrs.lock);
 	ret = vsvm_attrs_sync(vm);
@@ -656,9 +608,6 @@ int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 	mutex_unlock(&vm->attrs.lock);
 	if (!ret)
 		vsvm_madvise_apply(vm, args);
-	vsvm_vm_put(vm);
-out_exit:
-	drm_dev_exit(idx);
 	return ret;
 }
 
@@ -701,37 +650,22 @@ static void vsvm_attr_query_locked(struct vsvm_vm *vm,
 }
 
 /**
- * vsvm_attr_query_ioctl() - DRM_IOCTL_VSVM_ATTR_QUERY
- * @drm: the device
- * @data: &struct drm_vsvm_attr_query
- * @file: the file
+ * vsvm_attr_query() - the attributes at an address, for ATTR_QUERY
+ * @vm: the VM, referenced by the caller, who runs in its mm
+ * @args: &drm_vsvm_attr_query.addr, checked: below TASK_SIZE_MAX; the
+ *	attributes there and the span or the gap of defaults around it are
+ *	written to the outputs
  *
- * Return: 0 or a negative errno, see &struct drm_vsvm_attr_query.
+ * Return: 0 or -ENOMEM.
  */
-int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
-			  struct drm_file *file)
+int vsvm_attr_query(struct vsvm_vm *vm, struct drm_vsvm_attr_query *args)
 {
-	struct drm_vsvm_attr_query *args = data;
-	struct vsvm_vm *vm;
-	int ret = 0, idx;
-
-	if (args->flags || args->pad || args->addr >= TASK_SIZE_MAX)
-		return -EINVAL;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm)) {
-		ret = PTR_ERR(vm);
-		goto out_exit;
-	}
+	int ret;
 
 	mutex_lock(&vm->attrs.lock);
 	ret = vsvm_attrs_sync(vm);
 	if (!ret)
 		vsvm_attr_query_locked(vm, args);
 	mutex_unlock(&vm->attrs.lock);
-	vsvm_vm_put(vm);
-out_exit:
-	drm_dev_exit(idx);
 	return ret;
 }

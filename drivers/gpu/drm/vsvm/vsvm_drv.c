@@ -3,22 +3,18 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
-#include <linux/compat.h>
 #include <linux/err.h>
 #include <linux/module.h>
-#include <linux/pagemap.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
-#include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_print.h>
-#include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
-#include "vsvm_migrate.h"
+#include "vsvm_ioctl.h"
 #include "vsvm_vm.h"
 
 /**
@@ -145,52 +141,6 @@ MODULE_PARM_DESC(job_timeout_ms, "Longest a GPU job may run, in ms (1-600000, de
 
 static struct platform_device *vsvm_pdevs[VSVM_MAX_DEVICES];
 
-static const struct drm_ioctl_desc vsvm_ioctls[] = {
-	DRM_IOCTL_DEF_DRV(VSVM_QUERY, vsvm_query_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_VM_CREATE, vsvm_vm_create_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_WAIT, vsvm_wait_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_RANGE_INFO, vsvm_range_info_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_MADVISE, vsvm_madvise_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_ATTR_QUERY, vsvm_attr_query_ioctl, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(VSVM_PREFETCH, vsvm_prefetch_ioctl, DRM_RENDER_ALLOW),
-};
-
-/*
- * drm_ioctl() copies an ioctl's results back after the handler ran.  For
- * the ioctls whose handler leaves something behind (a VM, a queued job),
- * make sure first that the results can be written back, so that EXEC and
- * VM_CREATE fail with -EFAULT before they do anything rather than after.
- * Only a program that unmaps the argument while the call runs can still
- * see -EFAULT with the VM made or the job queued.
- */
-static int vsvm_ioctl_check_results(unsigned int cmd, void __user *arg)
-{
-	if (cmd != DRM_IOCTL_VSVM_VM_CREATE && cmd != DRM_IOCTL_VSVM_EXEC)
-		return 0;
-	return fault_in_safe_writeable(arg, _IOC_SIZE(cmd)) ? -EFAULT : 0;
-}
-
-static long vsvm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
-{
-	int ret = vsvm_ioctl_check_results(cmd, (void __user *)arg);
-
-	return ret ?: drm_ioctl(filp, cmd, arg);
-}
-
-#ifdef CONFIG_COMPAT
-static long vsvm_compat_ioctl(struct file *filp, unsigned int cmd,
-			      unsigned long arg)
-{
-	int ret = vsvm_ioctl_check_results(cmd, compat_ptr(arg));
-
-	return ret ?: drm_compat_ioctl(filp, cmd, arg);
-}
-#else
-#define vsvm_compat_ioctl	NULL
-#endif
-
 static const struct file_operations vsvm_fops = {
 	.owner = THIS_MODULE,
 	.open = drm_open,
@@ -232,7 +182,7 @@ static const struct drm_driver vsvm_drm_driver = {
 	.show_fdinfo = vsvm_file_show_fdinfo,
 	.debugfs_init = vsvm_debugfs_minor_init,
 	.ioctls = vsvm_ioctls,
-	.num_ioctls = ARRAY_SIZE(vsvm_ioctls),
+	.num_ioctls = VSVM_NUM_IOCTLS,
 	.fops = &vsvm_fops,
 	.name = VSVM_DRIVER_NAME,
 	.desc = VSVM_DRIVER_DESC,

@@ -21,6 +21,7 @@
 struct drm_file;
 struct drm_minor;
 struct drm_printer;
+struct drm_vsvm_query;
 struct drm_vsvm_query_device;
 struct platform_device;
 struct workqueue_struct;
@@ -249,8 +250,8 @@ int vsvm_query_negotiate_size(u32 user_size, u32 min_size, u32 full_size,
 			      u32 *copy_size);
 void vsvm_query_fill_device(const struct vsvm_device *vdev,
 			    struct drm_vsvm_query_device *info);
-int vsvm_query_ioctl(struct drm_device *drm, void *data,
-		     struct drm_file *file);
+int vsvm_query_device(const struct vsvm_device *vdev,
+		      struct drm_vsvm_query *args);
 
 /**
  * vsvm_stat_add() - add to a device counter

@@ -13,7 +13,6 @@
 #include <linux/workqueue.h>
 
 #include <drm/drm_drv.h>
-#include <drm/drm_file.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_utils.h>
 #include <uapi/drm/vsvm_drm.h>
@@ -239,25 +238,6 @@ int vsvm_engines_init(struct vsvm_device *vdev)
 	return 0;
 }
 
-#define VSVM_EXEC_FLAGS		0
-
-static int vsvm_exec_validate(const struct vsvm_device *vdev,
-			      const struct drm_vsvm_exec *args)
-{
-	u64 end;
-
-	if (args->flags & ~VSVM_EXEC_FLAGS)
-		return -EINVAL;
-	if (!args->batch_size || !IS_ALIGNED(args->batch_size, 8) ||
-	    args->batch_size > DRM_VSVM_BATCH_MAX_SIZE ||
-	    !IS_ALIGNED(args->batch_addr, 8) ||
-	    check_add_overflow(args->batch_addr, (u64)args->batch_size, &end))
-		return -EINVAL;
-	if (args->engine >= vdev->config.num_engines)
-		return -ENOENT;
-	return 0;
-}
-
 /*
  * Give @job the next seqno of @vm and make it visible to WAIT.  Storing
  * may drop the xarray lock to allocate, so the submit lock keeps two EXECs
@@ -283,8 +263,21 @@ static int vsvm_job_publish(struct vsvm_vm *vm, struct vsvm_job *job)
 	return ret;
 }
 
-static int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
-			    struct drm_vsvm_exec *args)
+/**
+ * vsvm_exec_submit() - queue a batch on an engine, for EXEC
+ * @vm: the VM, referenced by the caller, who runs in its mm
+ * @engine: the engine, one of the VM's device
+ * @args: the batch, checked: aligned, not empty, within
+ *	DRM_VSVM_BATCH_MAX_SIZE; &drm_vsvm_exec.seqno is set to the job's
+ *	sequence number
+ *
+ * The job holds a reference on @vm until it ends; see "DOC: Jobs and
+ * completion".
+ *
+ * Return: 0, -ENOMEM, or -ENOENT if the VM is closed.
+ */
+int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
+		     struct drm_vsvm_exec *args)
 {
 	struct vsvm_job *job;
 	int ret;
@@ -312,40 +305,6 @@ static int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
 	vsvm_stat_inc(vm->vdev, VSVM_STAT_JOBS_SUBMITTED);
 	queue_work(engine->wq, &job->work);
 	return 0;
-}
-
-/**
- * vsvm_exec_ioctl() - DRM_IOCTL_VSVM_EXEC
- * @drm: the device
- * @data: &struct drm_vsvm_exec
- * @file: the caller's file
- *
- * Return: 0 or a negative errno, see &struct drm_vsvm_exec.
- */
-int vsvm_exec_ioctl(struct drm_device *drm, void *data,
-		    struct drm_file *file)
-{
-	struct vsvm_device *vdev = to_vsvm_device(drm);
-	struct drm_vsvm_exec *args = data;
-	struct vsvm_vm *vm;
-	int ret, idx;
-
-	ret = vsvm_exec_validate(vdev, args);
-	if (ret)
-		return ret;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-
-	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm)) {
-		ret = PTR_ERR(vm);
-		goto out_exit;
-	}
-	ret = vsvm_exec_submit(vm, &vdev->engines[args->engine], args);
-	vsvm_vm_put(vm);
-out_exit:
-	drm_dev_exit(idx);
-	return ret;
 }
 
 /*
@@ -470,78 +429,26 @@ static int vsvm_wait_fence(struct vsvm_vm *vm, struct drm_vsvm_wait *args,
 	return ret;
 }
 
-#define VSVM_WAIT_FLAGS		DRM_VSVM_WAIT_USER_FENCE
-
-static int vsvm_wait_validate(const struct drm_vsvm_wait *args)
-{
-	if ((args->flags & ~VSVM_WAIT_FLAGS) || args->pad)
-		return -EINVAL;
-	if (!(args->flags & DRM_VSVM_WAIT_USER_FENCE))
-		return args->addr || args->value || args->mask || args->op ?
-		       -EINVAL : 0;
-	if (args->seqno || args->op > DRM_VSVM_WAIT_LTE ||
-	    !IS_ALIGNED(args->addr, 8))
-		return -EINVAL;
-	return 0;
-}
-
-static void vsvm_wait_clear_outputs(struct drm_vsvm_wait *args)
-{
-	args->status = DRM_VSVM_WAIT_STATUS_DONE;
-	args->error = 0;
-	args->fault_addr = 0;
-	args->fault_access = 0;
-	args->error_offset = 0;
-}
-
 /**
- * vsvm_wait_ioctl() - DRM_IOCTL_VSVM_WAIT
- * @drm: the device
- * @data: &struct drm_vsvm_wait
- * @file: the caller's file
+ * vsvm_wait() - wait for a job or a user fence, for WAIT
+ * @vm: the VM, referenced by the caller; for a user fence the caller runs
+ *	in its mm
+ * @args: what to wait for, checked; &drm_vsvm_wait.timeout_ns is the
+ *	deadline, and a failed job's error is written to the outputs
  *
- * Return: 0 when the job ended (successfully or not: see @status) or the
- * fence signalled, otherwise a negative errno, see &struct drm_vsvm_wait.
+ * With DRM_VSVM_WAIT_USER_FENCE, waits until the fence at
+ * &drm_vsvm_wait.addr compares as asked; otherwise until job
+ * &drm_vsvm_wait.seqno has ended.
+ *
+ * Return: 0 when the job succeeded or the fence signalled, -EIO when the
+ * job failed, -ETIME at the deadline, otherwise a negative errno (see
+ * &struct drm_vsvm_wait).
  */
-int vsvm_wait_ioctl(struct drm_device *drm, void *data,
-		    struct drm_file *file)
+int vsvm_wait(struct vsvm_vm *vm, struct drm_vsvm_wait *args)
 {
-	struct drm_vsvm_wait *args = data;
-	bool fence = args->flags & DRM_VSVM_WAIT_USER_FENCE;
-	struct vsvm_vm *vm;
-	long timeout;
-	int ret, idx;
+	long timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
 
-	ret = vsvm_wait_validate(args);
-	if (ret)
-		return ret;
-	vsvm_wait_clear_outputs(args);
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	vm = vsvm_vm_lookup(file->driver_priv, args->vm_id);
-	/*
-	 * Sleeping needs only the VM: leave the device, so that unplugging
-	 * it does not wait for the deadline of every WAIT.  Jobs end at the
-	 * unplug and fence waits notice it.
-	 */
-	drm_dev_exit(idx);
-	if (!vm)
-		return -ENOENT;
-
-	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	if (fence && !vsvm_vm_is_owner(vm))
-		ret = -EPERM;
-	else if (fence)
-		ret = vsvm_wait_fence(vm, args, timeout);
-	else
-		ret = vsvm_wait_job(vm, args, timeout);
-	vsvm_vm_put(vm);
-
-	if (ret == -EIO) {
-		args->status = DRM_VSVM_WAIT_STATUS_GPU_ERROR;
-		ret = 0;
-	} else if (ret == -ETIME) {
-		args->status = DRM_VSVM_WAIT_STATUS_TIMEOUT;
-	}
-	return ret;
+	if (args->flags & DRM_VSVM_WAIT_USER_FENCE)
+		return vsvm_wait_fence(vm, args, timeout);
+	return vsvm_wait_job(vm, args, timeout);
 }

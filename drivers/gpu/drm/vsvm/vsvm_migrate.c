@@ -10,13 +10,10 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
-#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include <drm/drm_drv.h>
-#include <drm/drm_file.h>
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
@@ -740,22 +737,6 @@ static int vsvm_prefetch_step(struct vsvm_vm *vm, unsigned long *addr,
 	return ret;
 }
 
-static int vsvm_prefetch_validate(const struct drm_vsvm_prefetch *args)
-{
-	u64 end;
-
-	if (args->flags || args->pad ||
-	    (args->region != DRM_VSVM_REGION_SYSTEM &&
-	     args->region != DRM_VSVM_REGION_VRAM))
-		return -EINVAL;
-	if (!args->size || !PAGE_ALIGNED(args->start) ||
-	    !PAGE_ALIGNED(args->size) ||
-	    check_add_overflow(args->start, args->size, &end) ||
-	    end > TASK_SIZE_MAX)
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Must PREFETCH stop?  For a signal, or for what stops a job (it has no
  * deadline); a closed VM is -ENOENT here, as for the other ioctls.
@@ -770,8 +751,10 @@ static int vsvm_prefetch_check(struct vsvm_vm *vm)
 	return ret == -ECANCELED ? -ENOENT : ret;
 }
 
-static int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args,
-			 struct vsvm_migrate_result *res)
+/* PREFETCH step by step, what happened to each page added to @res */
+static int vsvm_prefetch_walk(struct vsvm_vm *vm,
+			      const struct drm_vsvm_prefetch *args,
+			      struct vsvm_migrate_result *res)
 {
 	unsigned long addr = args->start, end = args->start + args->size;
 	int ret = 0;
@@ -795,41 +778,30 @@ static int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args,
 }
 
 /**
- * vsvm_prefetch_ioctl() - DRM_IOCTL_VSVM_PREFETCH
- * @drm: the device
- * @data: &struct drm_vsvm_prefetch
- * @file: the file
+ * vsvm_prefetch() - move a span of a VM's memory, for PREFETCH
+ * @vm: the VM, referenced by the caller, who runs in its mm
+ * @args: the span and the region to move it to, checked: page aligned,
+ *	not empty, below TASK_SIZE_MAX; what happened to each page is
+ *	written to the outputs, also when the walk stopped early
  *
- * Return: 0 or a negative errno, see &struct drm_vsvm_prefetch.
+ * Walks the span in steps of at most one granule, taking the attribute and
+ * mmap locks for each step, and stops between steps for a signal, a closed
+ * VM or an unplugged device.
+ *
+ * Return: 0, -ESRCH if the VM's process has exited, -EINTR, -ENOENT if the
+ * VM is closed, -ENODEV if the device is unplugged, or an error of a move.
  */
-int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
-			struct drm_file *file)
+int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args)
 {
-	struct drm_vsvm_prefetch *args = data;
 	struct vsvm_migrate_result res = {};
-	struct vsvm_vm *vm;
-	int ret, idx;
+	int ret;
 
-	ret = vsvm_prefetch_validate(args);
-	if (ret)
-		return ret;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm)) {
-		ret = PTR_ERR(vm);
-		goto out_exit;
-	}
-	ret = vsvm_prefetch(vm, args, &res);
-	vsvm_vm_put(vm);
-
+	ret = vsvm_prefetch_walk(vm, args, &res);
 	args->moved = res.moved;
 	args->already = res.already;
 	args->unmapped = res.unmapped;
 	args->unmovable = res.unmovable;
 	args->busy = res.busy;
 	args->no_memory = res.no_memory;
-out_exit:
-	drm_dev_exit(idx);
 	return ret;
 }

@@ -9,8 +9,7 @@
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
-struct drm_device;
-struct drm_file;
+struct drm_vsvm_prefetch;
 struct page;
 struct vm_area_struct;
 struct vsvm_vm;
@@ -69,7 +68,6 @@ void vsvm_vram_copy_out(struct vsvm_vram *vram, struct page *dpage,
 			struct page *spage);
 int vsvm_migrate_residency(struct vsvm_vm *vm, unsigned long start,
 			   unsigned long npages, u8 *states);
-int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
-			struct drm_file *file);
+int vsvm_prefetch(struct vsvm_vm *vm, struct drm_vsvm_prefetch *args);
 
 #endif /* _VSVM_MIGRATE_H_ */

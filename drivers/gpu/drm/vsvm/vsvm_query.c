@@ -7,7 +7,6 @@
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
-#include <drm/drm_drv.h>
 #include <uapi/drm/vsvm_drm.h>
 
 #include <kunit/visibility.h>
@@ -95,46 +94,22 @@ static int vsvm_query_copy_out(struct drm_vsvm_query *args, const void *item,
 	return 0;
 }
 
-static int vsvm_query_device(struct vsvm_device *vdev,
-			     struct drm_vsvm_query *args)
+/**
+ * vsvm_query_device() - answer a &DRM_VSVM_QUERY_DEVICE query
+ * @vdev: the device
+ * @args: the query, whose &drm_vsvm_query.size is the size of the user's
+ *	buffer; set to the number of bytes written, or to the item's size
+ *	for a size request
+ *
+ * Return: 0, -EINVAL for a buffer too small for the oldest version of the
+ * item, or -EFAULT.
+ */
+int vsvm_query_device(const struct vsvm_device *vdev,
+		      struct drm_vsvm_query *args)
 {
 	struct drm_vsvm_query_device info;
 
 	vsvm_query_fill_device(vdev, &info);
 	return vsvm_query_copy_out(args, &info, VSVM_QUERY_DEVICE_SIZE_V1,
 				   sizeof(info));
-}
-
-/**
- * vsvm_query_ioctl() - DRM_IOCTL_VSVM_QUERY
- * @drm: the DRM device
- * @data: the ioctl argument, a &struct drm_vsvm_query
- * @file: the DRM file of the caller
- *
- * Return: 0 on success or a negative error code, see &struct drm_vsvm_query.
- */
-int vsvm_query_ioctl(struct drm_device *drm, void *data,
-		     struct drm_file *file)
-{
-	struct vsvm_device *vdev = to_vsvm_device(drm);
-	struct drm_vsvm_query *args = data;
-	int ret, idx;
-
-	if (args->flags || args->pad)
-		return -EINVAL;
-
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-
-	switch (args->item) {
-	case DRM_VSVM_QUERY_DEVICE:
-		ret = vsvm_query_device(vdev, args);
-		break;
-	default:
-		ret = -EINVAL;
-		break;
-	}
-
-	drm_dev_exit(idx);
-	return ret;
 }

@@ -196,7 +196,8 @@ struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id)
 	return vm;
 }
 
-static struct vsvm_vm *vsvm_vm_create(struct vsvm_file *vfile)
+/* A new VM of @vfile mirroring the caller's mm, not yet in the file's table */
+static struct vsvm_vm *vsvm_vm_alloc(struct vsvm_file *vfile)
 {
 	struct vsvm_device *vdev = vfile->vdev;
 	struct vsvm_vm *vm;
@@ -244,78 +245,59 @@ static void vsvm_vm_close(struct vsvm_vm *vm)
 }
 
 /**
- * vsvm_vm_create_ioctl() - DRM_IOCTL_VSVM_VM_CREATE
- * @drm: the device
- * @data: &struct drm_vsvm_vm_create
- * @file: the caller's file
+ * vsvm_vm_create() - make a VM of a file, mirroring the caller's mm
+ * @vfile: the file
+ * @id: out: the new VM's id, set only on success
  *
- * Return: 0 or a negative errno, see &struct drm_vsvm_vm_create.
+ * Context: process context, current->mm set.
+ * Return: 0 or a negative errno: -ENOMEM, or an error of the SVM setup or
+ * of the id allocation.
  */
-int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
-			 struct drm_file *file)
+int vsvm_vm_create(struct vsvm_file *vfile, u32 *id)
 {
-	struct vsvm_file *vfile = file->driver_priv;
-	struct drm_vsvm_vm_create *args = data;
 	struct vsvm_vm *vm;
-	int ret, idx;
+	int ret;
 
-	if (args->flags)
-		return -EINVAL;
-	if (!current->mm)
-		return -EINVAL;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-
-	vm = vsvm_vm_create(vfile);
-	if (IS_ERR(vm)) {
-		ret = PTR_ERR(vm);
-		goto out_exit;
-	}
+	vm = vsvm_vm_alloc(vfile);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
 	ret = xa_alloc(&vfile->vms, &vm->id, vm, xa_limit_32b,
 		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		vsvm_vm_close(vm);
-		goto out_exit;
+		return ret;
 	}
-	args->vm_id = vm->id;
-out_exit:
-	drm_dev_exit(idx);
-	return ret;
+	*id = vm->id;
+	return 0;
 }
 
 /**
- * vsvm_vm_destroy_ioctl() - DRM_IOCTL_VSVM_VM_DESTROY
- * @drm: the device
- * @data: &struct drm_vsvm_vm_destroy
- * @file: the caller's file
+ * vsvm_vm_destroy() - take a VM out of its file's table and close it
+ * @vfile: the file
+ * @id: the VM's id
  *
- * Return: 0 or a negative errno, see &struct drm_vsvm_vm_destroy.
+ * Returns without waiting for the VM's jobs, which stop on their own (see
+ * "DOC: VMs").
+ *
+ * Return: 0, -ENOENT if the file has no such VM, or -EPERM if the caller
+ * does not run in the VM's mm.
  */
-int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
-			  struct drm_file *file)
+int vsvm_vm_destroy(struct vsvm_file *vfile, u32 id)
 {
-	struct vsvm_file *vfile = file->driver_priv;
-	struct drm_vsvm_vm_destroy *args = data;
 	struct vsvm_vm *vm;
-	int ret = 0, idx;
-
-	if (args->pad)
-		return -EINVAL;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
+	int ret = 0;
 
 	xa_lock(&vfile->vms);
-	vm = xa_load(&vfile->vms, args->vm_id);
+	vm = xa_load(&vfile->vms, id);
 	if (!vm)
 		ret = -ENOENT;
 	else if (!vsvm_vm_is_owner(vm))
 		ret = -EPERM;
 	else
-		__xa_erase(&vfile->vms, args->vm_id);
+		__xa_erase(&vfile->vms, id);
 	xa_unlock(&vfile->vms);
 	if (!ret)
 		vsvm_vm_close(vm);
-	drm_dev_exit(idx);
 	return ret;
 }
 
@@ -354,8 +336,21 @@ static void vsvm_range_info_fill(struct vsvm_vm *vm, u64 addr, u8 *entries,
 	up_read(&vm->gpusvm.notifier_lock);
 }
 
-static int vsvm_range_info_copy(struct vsvm_vm *vm,
-				const struct drm_vsvm_range_info *args)
+/**
+ * vsvm_vm_range_info() - describe the pages of a span, for RANGE_INFO
+ * @vm: the VM, referenced by the caller, who runs in its mm
+ * @args: the span and the user buffer, one byte per page; checked: page
+ *	aligned, not empty, at most DRM_VSVM_RANGE_INFO_MAX_SIZE
+ *
+ * Describes the GPU page table, or with DRM_VSVM_RANGE_INFO_RESIDENCY
+ * where the CPU page tables say the pages are, in batches that are copied
+ * out without the notifier lock held.
+ *
+ * Return: 0, -ENOMEM, -EFAULT, -EINTR on a fatal signal, or an error of
+ * vsvm_migrate_residency().
+ */
+int vsvm_vm_range_info(struct vsvm_vm *vm,
+		       const struct drm_vsvm_range_info *args)
 {
 	u8 __user *data = u64_to_user_ptr(args->data);
 	u64 npages = args->size >> PAGE_SHIFT, done = 0;
@@ -391,52 +386,6 @@ static int vsvm_range_info_copy(struct vsvm_vm *vm,
 		cond_resched();
 	}
 	kfree(entries);
-	return ret;
-}
-
-static int vsvm_range_info_validate(const struct drm_vsvm_range_info *args)
-{
-	u64 end;
-
-	if ((args->flags & ~DRM_VSVM_RANGE_INFO_RESIDENCY) ||
-	    !PAGE_ALIGNED(args->start) ||
-	    !PAGE_ALIGNED(args->size) || !args->size ||
-	    args->size > DRM_VSVM_RANGE_INFO_MAX_SIZE ||
-	    check_add_overflow(args->start, args->size, &end))
-		return -EINVAL;
-	return 0;
-}
-
-/**
- * vsvm_range_info_ioctl() - DRM_IOCTL_VSVM_RANGE_INFO
- * @drm: the device
- * @data: &struct drm_vsvm_range_info
- * @file: the caller's file
- *
- * Return: 0 or a negative errno, see &struct drm_vsvm_range_info.
- */
-int vsvm_range_info_ioctl(struct drm_device *drm, void *data,
-			  struct drm_file *file)
-{
-	struct drm_vsvm_range_info *args = data;
-	struct vsvm_vm *vm;
-	int ret, idx;
-
-	ret = vsvm_range_info_validate(args);
-	if (ret)
-		return ret;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-
-	vm = vsvm_vm_lookup_owned(file->driver_priv, args->vm_id);
-	if (IS_ERR(vm)) {
-		ret = PTR_ERR(vm);
-		goto out_exit;
-	}
-	ret = vsvm_range_info_copy(vm, args);
-	vsvm_vm_put(vm);
-out_exit:
-	drm_dev_exit(idx);
 	return ret;
 }
 

@@ -249,12 +249,10 @@ int vsvm_vm_must_stop(const struct vsvm_vm *vm, unsigned long deadline);
 struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id);
 void vsvm_vm_put(struct vsvm_vm *vm);
 bool vsvm_vm_is_owner(const struct vsvm_vm *vm);
-int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
-			 struct drm_file *file);
-int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
-			  struct drm_file *file);
-int vsvm_range_info_ioctl(struct drm_device *drm, void *data,
-			  struct drm_file *file);
+int vsvm_vm_create(struct vsvm_file *vfile, u32 *id);
+int vsvm_vm_destroy(struct vsvm_file *vfile, u32 id);
+int vsvm_vm_range_info(struct vsvm_vm *vm,
+		       const struct drm_vsvm_range_info *args);
 
 /* vsvm_attr.c */
 void vsvm_attrs_init(struct vsvm_vm *vm);
@@ -263,10 +261,8 @@ void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
 		    struct drm_vsvm_mem_attrs *attrs);
 void vsvm_attrs_clamp(struct vsvm_vm *vm, unsigned long addr,
 		      unsigned long *start, unsigned long *end);
-int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
-		       struct drm_file *file);
-int vsvm_attr_query_ioctl(struct drm_device *drm, void *data,
-			  struct drm_file *file);
+int vsvm_attr_madvise(struct vsvm_vm *vm, const struct drm_vsvm_madvise *args);
+int vsvm_attr_query(struct vsvm_vm *vm, struct drm_vsvm_attr_query *args);
 
 /* vsvm_svm.c */
 int vsvm_svm_init(struct vsvm_vm *vm);
@@ -281,10 +277,9 @@ void vsvm_svm_attrs_changed(struct vsvm_vm *vm, unsigned long start,
 int vsvm_engine_run_batch(struct vsvm_job *job);
 
 /* vsvm_exec.c */
-int vsvm_exec_ioctl(struct drm_device *drm, void *data,
-		    struct drm_file *file);
-int vsvm_wait_ioctl(struct drm_device *drm, void *data,
-		    struct drm_file *file);
+int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
+		     struct drm_vsvm_exec *args);
+int vsvm_wait(struct vsvm_vm *vm, struct drm_vsvm_wait *args);
 int vsvm_job_check(struct vsvm_job *job);
 void vsvm_fence_signal(void);
 
