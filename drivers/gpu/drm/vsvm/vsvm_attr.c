@@ -3,14 +3,17 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/interval_tree.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include <uapi/drm/vsvm_drm.h>
 
-#include "vsvm_drv.h"
+#include "vsvm_attr.h"
+#include "vsvm_svm.h"
 #include "vsvm_vm.h"
 
 /**

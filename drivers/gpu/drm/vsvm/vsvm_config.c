@@ -5,10 +5,11 @@
 
 #include <linux/align.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 
 #include <kunit/visibility.h>
 
-#include "vsvm_drv.h"
+#include "vsvm_config.h"
 
 /**
  * DOC: Configuration

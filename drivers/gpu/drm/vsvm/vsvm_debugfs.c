@@ -10,8 +10,12 @@
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 
+#include "vsvm_debugfs.h"
 #include "vsvm_drv.h"
+#include "vsvm_gpusvm.h"
+#include "vsvm_pt.h"
 #include "vsvm_vm.h"
+#include "vsvm_vram.h"
 
 /**
  * DOC: debugfs

@@ -13,9 +13,13 @@
 #include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 
+#include "vsvm_config.h"
+#include "vsvm_debugfs.h"
 #include "vsvm_drv.h"
+#include "vsvm_exec.h"
 #include "vsvm_ioctl.h"
 #include "vsvm_vm.h"
+#include "vsvm_vram.h"
 
 /**
  * DOC: Overview

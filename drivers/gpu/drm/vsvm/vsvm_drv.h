@@ -7,23 +7,18 @@
 #define _VSVM_DRV_H_
 
 #include <linux/atomic.h>
+#include <linux/container_of.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
-#include <linux/xarray.h>
 
 #include <drm/drm_device.h>
 
+#include "vsvm_config.h"
 #include "vsvm_vram.h"
 
-struct drm_file;
-struct drm_minor;
-struct drm_printer;
-struct drm_vsvm_query;
-struct drm_vsvm_query_device;
-struct platform_device;
 struct workqueue_struct;
 
 #define VSVM_DRIVER_NAME	"vsvm"
@@ -33,57 +28,8 @@ struct workqueue_struct;
 #define VSVM_UAPI_MAJOR		1
 #define VSVM_UAPI_MINOR		3
 
-/* Limits of the module parameters, checked by vsvm_config_validate() */
-#define VSVM_MAX_DEVICES	8
-#define VSVM_MAX_ENGINES	8
-#define VSVM_VRAM_ALIGN		SZ_2M
-#define VSVM_MAX_VRAM_SIZE	SZ_4G
-#define VSVM_MAX_JOB_TIMEOUT_MS	600000
-
 /* GPU page sizes the emulated page table can map */
 #define VSVM_PAGE_SIZES		(SZ_4K | SZ_64K | SZ_2M)
-
-/* ---------------------------------------------------------------------
- * Configuration
- */
-
-/**
- * struct vsvm_config - what the module creates, validated before use
- *
- * The module parameters only seed this structure; everything else reads the
- * configuration from here (and each device from its &vsvm_device_config).
- */
-struct vsvm_config {
-	/** @num_devices: number of DRM devices to create */
-	u32 num_devices;
-	/** @num_engines: execution engines per device */
-	u32 num_engines;
-	/** @vram_size: emulated VRAM per device, in bytes */
-	u64 vram_size;
-	/** @job_timeout_ms: longest a job may run, in milliseconds */
-	u32 job_timeout_ms;
-};
-
-/**
- * struct vsvm_device_config - the configuration of one device
- *
- * Passed as platform data when the module registers the device, and copied
- * into &vsvm_device at probe.
- */
-struct vsvm_device_config {
-	/** @index: index of the device among those the module made, from 0 */
-	u32 index;
-	/** @num_engines: execution engines of the device */
-	u32 num_engines;
-	/** @vram_size: emulated VRAM of the device, in bytes */
-	u64 vram_size;
-	/** @job_timeout_ms: longest a job may run, in milliseconds */
-	u32 job_timeout_ms;
-};
-
-int vsvm_config_validate(const struct vsvm_config *config, const char **reason);
-void vsvm_config_for_device(const struct vsvm_config *config, u32 index,
-			    struct vsvm_device_config *dev_config);
 
 /* ---------------------------------------------------------------------
  * Statistics
@@ -217,41 +163,10 @@ struct vsvm_device {
 	struct vsvm_vram vram;
 };
 
-/**
- * struct vsvm_file - what vsvm keeps per open file
- *
- * Freed with its last reference: the DRM file holds one until it is closed,
- * and each of its VMs holds one, since a closed VM may still be ending its
- * jobs, which account their time and VRAM here.
- */
-struct vsvm_file {
-	/** @ref: the file's own reference and one per VM */
-	struct kref ref;
-	/** @vdev: the device */
-	struct vsvm_device *vdev;
-	/** @vms: the file's VMs by id; the xarray's lock protects it */
-	struct xarray vms;
-	/** @engine_ns: time the file's jobs ran on each engine; atomic */
-	atomic64_t engine_ns[VSVM_MAX_ENGINES];
-	/** @vram_usage: VRAM allocated for the file's VMs, referenced */
-	struct vsvm_vram_usage *vram_usage;
-};
-
 static inline struct vsvm_device *to_vsvm_device(struct drm_device *drm)
 {
 	return container_of(drm, struct vsvm_device, drm);
 }
-
-/* ---------------------------------------------------------------------
- * Queries (vsvm_query.c)
- */
-
-int vsvm_query_negotiate_size(u32 user_size, u32 min_size, u32 full_size,
-			      u32 *copy_size);
-void vsvm_query_fill_device(const struct vsvm_device *vdev,
-			    struct drm_vsvm_query_device *info);
-int vsvm_query_device(const struct vsvm_device *vdev,
-		      struct drm_vsvm_query *args);
 
 /**
  * vsvm_stat_add() - add to a device counter
@@ -295,27 +210,5 @@ static inline unsigned int vsvm_fail_nth_swap(unsigned int fail_nth)
 	return 0;
 #endif
 }
-
-/* ---------------------------------------------------------------------
- * Engines (vsvm_exec.c)
- */
-
-int vsvm_engines_init(struct vsvm_device *vdev);
-
-/* ---------------------------------------------------------------------
- * Files (vsvm_vm.c)
- */
-
-int vsvm_file_open(struct drm_device *drm, struct drm_file *file);
-void vsvm_file_put(struct vsvm_file *vfile);
-void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file);
-void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file);
-
-/* ---------------------------------------------------------------------
- * debugfs (vsvm_debugfs.c)
- */
-
-void vsvm_debugfs_init(struct vsvm_device *vdev);
-void vsvm_debugfs_minor_init(struct drm_minor *minor);
 
 #endif /* _VSVM_DRV_H_ */

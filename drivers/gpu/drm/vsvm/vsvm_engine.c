@@ -14,6 +14,10 @@
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_engine.h"
+#include "vsvm_exec.h"
+#include "vsvm_pt.h"
+#include "vsvm_svm.h"
 #include "vsvm_vm.h"
 #include "vsvm_vram.h"
 

@@ -18,6 +18,8 @@
 #include <uapi/drm/vsvm_drm.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_engine.h"
+#include "vsvm_exec.h"
 #include "vsvm_vm.h"
 
 /**

@@ -17,9 +17,12 @@
 #include <drm/drm_ioctl.h>
 #include <uapi/drm/vsvm_drm.h>
 
+#include "vsvm_attr.h"
 #include "vsvm_drv.h"
+#include "vsvm_exec.h"
 #include "vsvm_ioctl.h"
 #include "vsvm_migrate.h"
+#include "vsvm_query.h"
 #include "vsvm_vm.h"
 
 /**

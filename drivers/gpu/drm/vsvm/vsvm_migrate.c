@@ -16,6 +16,7 @@
 
 #include <uapi/drm/vsvm_drm.h>
 
+#include "vsvm_attr.h"
 #include "vsvm_drv.h"
 #include "vsvm_migrate.h"
 #include "vsvm_trace.h"

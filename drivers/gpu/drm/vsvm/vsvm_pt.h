@@ -8,6 +8,7 @@
 
 #include <linux/bits.h>
 #include <linux/rwsem.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 

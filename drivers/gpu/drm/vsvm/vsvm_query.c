@@ -3,6 +3,7 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/export.h>
 #include <linux/minmax.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
@@ -12,6 +13,7 @@
 #include <kunit/visibility.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_query.h"
 
 /**
  * DOC: Queries

@@ -13,10 +13,15 @@
 
 #include <uapi/drm/vsvm_drm.h>
 
+#include "vsvm_attr.h"
 #include "vsvm_drv.h"
+#include "vsvm_gpusvm.h"
 #include "vsvm_migrate.h"
+#include "vsvm_pt.h"
+#include "vsvm_svm.h"
 #include "vsvm_trace.h"
 #include "vsvm_vm.h"
+#include "vsvm_vram.h"
 
 /**
  * DOC: GPU fault handling

@@ -15,9 +15,15 @@
 #include <drm/drm_print.h>
 #include <uapi/drm/vsvm_drm.h>
 
+#include "vsvm_attr.h"
 #include "vsvm_drv.h"
+#include "vsvm_exec.h"
+#include "vsvm_gpusvm.h"
 #include "vsvm_migrate.h"
+#include "vsvm_pt.h"
+#include "vsvm_svm.h"
 #include "vsvm_vm.h"
+#include "vsvm_vram.h"
 
 /**
  * DOC: VMs

@@ -6,52 +6,30 @@
 #ifndef _VSVM_VM_H_
 #define _VSVM_VM_H_
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include <uapi/drm/vsvm_drm.h>
-
+#include "vsvm_attr.h"
+#include "vsvm_config.h"
 #include "vsvm_gpusvm.h"
 #include "vsvm_pt.h"
 
-/* Unmapped parts an advised span remembers before it is dropped instead */
-#define VSVM_ATTR_MAX_HOLES	4
-
-/**
- * struct vsvm_attrs - the memory attributes of a VM (vsvm_attr.c)
- */
-struct vsvm_attrs {
-	/**
-	 * @lock: protects @root, @count and @defaults.  Taken after
-	 * &vsvm_gpusvm.lock, before the mmap lock.
-	 */
-	struct mutex lock;
-	/** @root: the advised spans (&struct vsvm_attr_span); under @lock */
-	struct rb_root_cached root;
-	/** @count: spans in @root; under @lock */
-	unsigned int count;
-	/** @defaults: the attributes outside every span; under @lock */
-	struct drm_vsvm_mem_attrs defaults;
-	/** @dirty_lock: protects @dirty and the spans' holes */
-	spinlock_t dirty_lock;
-	/** @dirty: spans an unmap hit; under @dirty_lock */
-	struct list_head dirty;
-};
-
 struct drm_device;
 struct drm_file;
-struct drm_vsvm_mem_attrs;
+struct drm_printer;
+struct drm_vsvm_range_info;
+struct mem_cgroup;
 struct mm_struct;
 struct vsvm_device;
-struct vsvm_engine;
 struct vsvm_file;
-
-struct mem_cgroup;
+struct vsvm_vram_usage;
 
 /* Failed jobs a VM remembers for WAIT; older records are dropped first */
 #define VSVM_VM_MAX_FAILED_JOBS	64
@@ -152,96 +130,25 @@ struct vsvm_vm {
 };
 
 /**
- * enum vsvm_job_state - where a job is
- * @VSVM_JOB_PENDING: queued or running
- * @VSVM_JOB_FAILED: ended with an error (a job that succeeds is freed)
- */
-enum vsvm_job_state {
-	VSVM_JOB_PENDING,
-	VSVM_JOB_FAILED,
-};
-
-#define VSVM_TLB_ENTRIES	8
-
-/**
- * struct vsvm_tlb - the translations an engine caches while it runs a job
+ * struct vsvm_file - what vsvm keeps per open file
  *
- * Direct-mapped by virtual page number.  An entry is used only while the
- * notifier lock is held for reading and only if its generation equals
- * &vsvm_pt.tlb_gen, so an invalidation (which raises the generation under
- * the lock held for writing) shoots all of them down.
+ * Freed with its last reference: the DRM file holds one until it is closed,
+ * and each of its VMs holds one, since a closed VM may still be ending its
+ * jobs, which account their time and VRAM here.
  */
-struct vsvm_tlb {
-	/** @entry: the cached translations */
-	struct {
-		/** @entry.vpn: virtual page number */
-		u64 vpn;
-		/** @entry.gen: &vsvm_pt.tlb_gen when it was filled */
-		u64 gen;
-		/** @entry.pfn: the page frame */
-		unsigned long pfn;
-		/** @entry.writable: writes allowed */
-		bool writable;
-		/** @entry.atomic: atomics allowed */
-		bool atomic;
-		/** @entry.devmem: the page is VRAM */
-		bool devmem;
-		/** @entry.valid: the entry holds a translation */
-		bool valid;
-	} entry[VSVM_TLB_ENTRIES];
+struct vsvm_file {
+	/** @ref: the file's own reference and one per VM */
+	struct kref ref;
+	/** @vdev: the device */
+	struct vsvm_device *vdev;
+	/** @vms: the file's VMs by id; the xarray's lock protects it */
+	struct xarray vms;
+	/** @engine_ns: time the file's jobs ran on each engine; atomic */
+	atomic64_t engine_ns[VSVM_MAX_ENGINES];
+	/** @vram_usage: VRAM allocated for the file's VMs, referenced */
+	struct vsvm_vram_usage *vram_usage;
 };
 
-/**
- * struct vsvm_job - one batch submitted by EXEC
- */
-struct vsvm_job {
-	/** @work: runs the job on its engine's workqueue */
-	struct work_struct work;
-	/** @vm: the VM, referenced while the job runs */
-	struct vsvm_vm *vm;
-	/** @engine: the engine that runs it */
-	struct vsvm_engine *engine;
-	/** @seqno: the job's number in @vm */
-	u64 seqno;
-	/** @batch_addr: address of the batch */
-	u64 batch_addr;
-	/** @batch_size: bytes of the batch */
-	u32 batch_size;
-	/** @cmd_offset: offset of the command being run */
-	u32 cmd_offset;
-	/** @deadline: jiffies after which the job is stopped */
-	unsigned long deadline;
-	/** @state: &enum vsvm_job_state, under the lock of &vsvm_vm.jobs */
-	enum vsvm_job_state state;
-	/**
-	 * @failed_link: link in &vsvm_vm.failed once the job failed; under
-	 * the lock of &vsvm_vm.jobs
-	 */
-	struct list_head failed_link;
-	/**
-	 * @fail_nth: a copy of the submitter's pending /proc fail-nth count,
-	 * which the job's worker runs with, so that fault injection reaches
-	 * the allocations the job makes (CONFIG_FAULT_INJECTION)
-	 */
-	unsigned int fail_nth;
-	/** @error: positive errno of a failed job */
-	u32 error;
-	/** @fault_access: DRM_VSVM_ACCESS_* of the fault that ended it */
-	u32 fault_access;
-	/** @fault_addr: address of the fault that ended it */
-	u64 fault_addr;
-	/** @tlb: the engine's TLB while the job runs */
-	struct vsvm_tlb tlb;
-	/**
-	 * @holds_lock: the engine holds the VM's notifier lock for reading
-	 * between two accesses of one command
-	 */
-	bool holds_lock;
-	/** @pages_under_lock: accesses made since it took the lock */
-	u32 pages_under_lock;
-};
-
-/* vsvm_vm.c */
 struct vsvm_vm *vsvm_vm_lookup(struct vsvm_file *vfile, u32 id);
 struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm);
 bool vsvm_vm_is_closed(const struct vsvm_vm *vm);
@@ -254,33 +161,9 @@ int vsvm_vm_destroy(struct vsvm_file *vfile, u32 id);
 int vsvm_vm_range_info(struct vsvm_vm *vm,
 		       const struct drm_vsvm_range_info *args);
 
-/* vsvm_attr.c */
-void vsvm_attrs_init(struct vsvm_vm *vm);
-void vsvm_attrs_fini(struct vsvm_vm *vm);
-void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
-		    struct drm_vsvm_mem_attrs *attrs);
-void vsvm_attrs_clamp(struct vsvm_vm *vm, unsigned long addr,
-		      unsigned long *start, unsigned long *end);
-int vsvm_attr_madvise(struct vsvm_vm *vm, const struct drm_vsvm_madvise *args);
-int vsvm_attr_query(struct vsvm_vm *vm, struct drm_vsvm_attr_query *args);
-
-/* vsvm_svm.c */
-int vsvm_svm_init(struct vsvm_vm *vm);
-void vsvm_svm_fini(struct vsvm_vm *vm);
-int vsvm_svm_handle_fault(struct vsvm_vm *vm, u64 addr, u32 access,
-			  unsigned long deadline);
-void vsvm_svm_gc_work(struct work_struct *work);
-void vsvm_svm_attrs_changed(struct vsvm_vm *vm, unsigned long start,
-			    unsigned long end);
-
-/* vsvm_engine.c */
-int vsvm_engine_run_batch(struct vsvm_job *job);
-
-/* vsvm_exec.c */
-int vsvm_exec_submit(struct vsvm_vm *vm, struct vsvm_engine *engine,
-		     struct drm_vsvm_exec *args);
-int vsvm_wait(struct vsvm_vm *vm, struct drm_vsvm_wait *args);
-int vsvm_job_check(struct vsvm_job *job);
-void vsvm_fence_signal(void);
+int vsvm_file_open(struct drm_device *drm, struct drm_file *file);
+void vsvm_file_put(struct vsvm_file *vfile);
+void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file);
+void vsvm_file_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 #endif /* _VSVM_VM_H_ */

@@ -5,7 +5,7 @@
 
 #include <kunit/test.h>
 
-#include "../vsvm_drv.h"
+#include "../vsvm_config.h"
 
 static const struct vsvm_config vsvm_test_good_config = {
 	.num_devices = 2,

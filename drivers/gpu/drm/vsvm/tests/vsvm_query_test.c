@@ -8,6 +8,7 @@
 #include <uapi/drm/vsvm_drm.h>
 
 #include "../vsvm_drv.h"
+#include "../vsvm_query.h"
 
 #define VSVM_TEST_MIN_SIZE	40
 #define VSVM_TEST_FULL_SIZE	56
