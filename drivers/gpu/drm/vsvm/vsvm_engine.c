@@ -3,200 +3,41 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
-#include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
-#include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
 #include <uapi/drm/vsvm_drm.h>
 
-#include "vsvm_drv.h"
 #include "vsvm_engine.h"
 #include "vsvm_exec.h"
-#include "vsvm_pt.h"
-#include "vsvm_svm.h"
-#include "vsvm_vm.h"
-#include "vsvm_vram.h"
+#include "vsvm_mmu.h"
 
 /**
  * DOC: Command processor
  *
- * An engine runs a job by fetching its batch command by command and
- * executing each one, and reaches every byte, the batch's included, through
- * the VM's GPU page table.  Each access is cut at page boundaries; for each
- * piece the engine takes the VM's notifier lock for reading, translates the
- * addresses it needs (through its TLB, &struct vsvm_tlb, or by walking the
- * table), and if one is missing or read-only for a write, drops the lock,
- * raises a GPU page fault (vsvm_svm_handle_fault()) and tries again.  With
- * every translation present it copies, fills or operates on the memory
- * through the kernel's mapping of the pages and only then may drop the lock,
- * so an invalidation, which needs the lock for writing, can never pull a
- * page from under an access.  While translations keep hitting, the engine
- * keeps the lock for up to VSVM_ENGINE_PAGES_PER_LOCK pages of one command
- * before it lets a waiting invalidation in: taking it for every page made a
- * mirrored copy several times slower.
+ * An engine runs a job by fetching its batch command by command, decoding
+ * and executing each one (NOP, STORE, FILL, COPY, BLIT2D, ATOMIC), and
+ * reaches every byte, the batch's included, through its emulated MMU (see
+ * "DOC: Emulated MMU").  Each access is cut at page boundaries; for each
+ * piece the engine has the MMU translate the addresses it needs
+ * (vsvm_mmu_translate(), which services the GPU page faults on the way
+ * and returns with the VM's notifier lock held for reading), then copies,
+ * fills or operates on the memory through the kernel address of each page
+ * (vsvm_mmu_kmap()).  Once done with a span it reads or writes (a
+ * command's, a BLIT2D row's, a fetch's), it lets invalidations in again
+ * (vsvm_mmu_release()).
  *
  * Atomics run as CPU atomic instructions on the same physical memory the
  * process uses, so they are atomic against the CPU as well.  A STORE is one
  * aligned store, ordered after everything the job wrote before it.
  *
- * Between commands and between pieces the engine checks whether the job
- * must stop: its VM closed (-ECANCELED) or its time is up (-ETIMEDOUT).
+ * Between commands, and in the MMU between pieces, the engine checks
+ * whether the job must stop: its VM closed (-ECANCELED), its device
+ * unplugged (-ENODEV) or its time is up (-ETIMEDOUT).
  */
-
-/**
- * struct vsvm_access - one address an operation needs translated
- * @addr: the virtual address
- * @access: DRM_VSVM_ACCESS_* bits
- * @pfn: out: the page frame that backs @addr
- * @devmem: out: @pfn is VRAM, reached through the backing store
- */
-struct vsvm_access {
-	u64 addr;
-	u32 access;
-	unsigned long pfn;
-	bool devmem;
-};
-
-static bool vsvm_access_writes(u32 access)
-{
-	return access & (DRM_VSVM_ACCESS_WRITE | DRM_VSVM_ACCESS_ATOMIC);
-}
-
-/* May a translation with these permissions serve @access? */
-static bool vsvm_tlb_allows(bool writable, bool atomic, u32 access)
-{
-	if ((access & DRM_VSVM_ACCESS_ATOMIC) && !atomic)
-		return false;
-	return !vsvm_access_writes(access) || writable;
-}
-
-/* Translate one address; notifier lock held for reading */
-static bool vsvm_engine_translate(struct vsvm_job *job, struct vsvm_access *a)
-{
-	struct vsvm_pt *pt = &job->vm->pt;
-	u64 vpn = a->addr >> PAGE_SHIFT;
-	typeof(job->tlb.entry[0]) *e = &job->tlb.entry[vpn % VSVM_TLB_ENTRIES];
-	u64 gen = READ_ONCE(pt->tlb_gen);
-	struct vsvm_pt_xlate xlate;
-
-	if (!e->valid || e->vpn != vpn || e->gen != gen ||
-	    !vsvm_tlb_allows(e->writable, e->atomic, a->access)) {
-		if (!vsvm_pt_translate(pt, a->addr, &xlate))
-			return false;
-		e->vpn = vpn;
-		e->gen = gen;
-		e->pfn = xlate.pfn;
-		e->writable = xlate.writable;
-		e->atomic = xlate.atomic;
-		e->devmem = xlate.devmem;
-		e->valid = true;
-		if (!vsvm_tlb_allows(e->writable, e->atomic, a->access))
-			return false;
-	}
-	a->pfn = e->pfn;
-	a->devmem = e->devmem;
-	return true;
-}
-
-/*
- * The kernel address of a translated page: system pages through their
- * kernel mapping, VRAM pages through the device's backing store.  Only
- * while the notifier lock is held.
- */
-static void *vsvm_access_map(struct vsvm_job *job, const struct vsvm_access *a)
-{
-	if (a->devmem)
-		return vsvm_vram_pfn_vaddr(&job->vm->vdev->vram, a->pfn);
-	return kmap_local_page(pfn_to_page(a->pfn));
-}
-
-static void vsvm_access_unmap(const struct vsvm_access *a, void *vaddr)
-{
-	if (!a->devmem)
-		kunmap_local(vaddr);
-}
-
-static void vsvm_engine_record_fault(struct vsvm_job *job,
-				     const struct vsvm_access *a)
-{
-	job->fault_addr = a->addr;
-	job->fault_access = a->access;
-}
-
-/* Pages an engine accesses before it lets an invalidation in */
-#define VSVM_ENGINE_PAGES_PER_LOCK	32
-
-static bool vsvm_engine_translate_all(struct vsvm_job *job,
-				      struct vsvm_access *a, int n, int *miss)
-{
-	for (*miss = 0; *miss < n; (*miss)++)
-		if (!vsvm_engine_translate(job, &a[*miss]))
-			return false;
-	return true;
-}
-
-/**
- * vsvm_engine_release() - let invalidations in
- * @job: the running job
- *
- * Drops the notifier lock if vsvm_engine_map_pages() left it held.
- */
-static void vsvm_engine_release(struct vsvm_job *job)
-{
-	if (!job->holds_lock)
-		return;
-	up_read(&job->vm->gpusvm.notifier_lock);
-	job->holds_lock = false;
-	cond_resched();
-}
-
-/*
- * Translate @n addresses, faulting as needed.  Returns 0 with the notifier
- * lock held for reading, or an error without it.  The lock stays held
- * across calls while translations hit, for up to
- * VSVM_ENGINE_PAGES_PER_LOCK calls, so that a long copy does not take and
- * drop it for every page; vsvm_engine_release() ends that.
- */
-static int vsvm_engine_map_pages(struct vsvm_job *job, struct vsvm_access *a,
-				 int n)
-{
-	struct vsvm_vm *vm = job->vm;
-	int miss, ret;
-
-	if (job->holds_lock) {
-		if (job->pages_under_lock < VSVM_ENGINE_PAGES_PER_LOCK &&
-		    vsvm_engine_translate_all(job, a, n, &miss)) {
-			job->pages_under_lock++;
-			return 0;
-		}
-		vsvm_engine_release(job);
-	}
-
-	for (;;) {
-		ret = vsvm_job_check(job);
-		if (ret)
-			return ret;
-
-		down_read(&vm->gpusvm.notifier_lock);
-		if (vsvm_engine_translate_all(job, a, n, &miss)) {
-			job->holds_lock = true;
-			job->pages_under_lock = 1;
-			return 0;
-		}
-		up_read(&vm->gpusvm.notifier_lock);
-
-		ret = vsvm_svm_handle_fault(vm, a[miss].addr, a[miss].access,
-					    job->deadline);
-		if (ret) {
-			vsvm_engine_record_fault(job, &a[miss]);
-			return ret;
-		}
-	}
-}
 
 /* Bytes from @addr to the end of its page, at most @len */
 static size_t vsvm_page_chunk(u64 addr, u64 len)
@@ -219,20 +60,20 @@ static int vsvm_engine_rw(struct vsvm_job *job, u64 addr, void *buf,
 		int ret;
 
 		a.addr = addr;
-		ret = vsvm_engine_map_pages(job, &a, 1);
+		ret = vsvm_mmu_translate(job, &a, 1);
 		if (ret)
 			return ret;
-		vaddr = vsvm_access_map(job, &a);
+		vaddr = vsvm_mmu_kmap(job, &a);
 		if (access & DRM_VSVM_ACCESS_WRITE)
 			memcpy(vaddr + offset_in_page(addr), buf, chunk);
 		else
 			memcpy(buf, vaddr + offset_in_page(addr), chunk);
-		vsvm_access_unmap(&a, vaddr);
+		vsvm_mmu_kunmap(&a, vaddr);
 		addr += chunk;
 		buf += chunk;
 		len -= chunk;
 	}
-	vsvm_engine_release(job);
+	vsvm_mmu_release(job);
 	return 0;
 }
 
@@ -275,16 +116,16 @@ static int vsvm_engine_fill(struct vsvm_job *job, u64 addr, u64 len,
 		int ret;
 
 		a.addr = addr + done;
-		ret = vsvm_engine_map_pages(job, &a, 1);
+		ret = vsvm_mmu_translate(job, &a, 1);
 		if (ret)
 			return ret;
-		vaddr = vsvm_access_map(job, &a);
+		vaddr = vsvm_mmu_kmap(job, &a);
 		vsvm_fill_bytes(vaddr + offset_in_page(a.addr), chunk, pattern,
 				plen, done % plen);
-		vsvm_access_unmap(&a, vaddr);
+		vsvm_mmu_kunmap(&a, vaddr);
 		done += chunk;
 	}
-	vsvm_engine_release(job);
+	vsvm_mmu_release(job);
 	return 0;
 }
 
@@ -303,20 +144,20 @@ static int vsvm_engine_copy(struct vsvm_job *job, u64 dst, u64 src, u64 len)
 
 		a[0].addr = src;
 		a[1].addr = dst;
-		ret = vsvm_engine_map_pages(job, a, 2);
+		ret = vsvm_mmu_translate(job, a, 2);
 		if (ret)
 			return ret;
-		from = vsvm_access_map(job, &a[0]);
-		to = vsvm_access_map(job, &a[1]);
+		from = vsvm_mmu_kmap(job, &a[0]);
+		to = vsvm_mmu_kmap(job, &a[1]);
 		memcpy(to + offset_in_page(dst), from + offset_in_page(src),
 		       chunk);
-		vsvm_access_unmap(&a[1], to);
-		vsvm_access_unmap(&a[0], from);
+		vsvm_mmu_kunmap(&a[1], to);
+		vsvm_mmu_kunmap(&a[0], from);
 		src += chunk;
 		dst += chunk;
 		len -= chunk;
 	}
-	vsvm_engine_release(job);
+	vsvm_mmu_release(job);
 	return 0;
 }
 
@@ -350,19 +191,19 @@ static int vsvm_cmd_store(struct vsvm_job *job,
 	    !IS_ALIGNED(cmd->addr, size))
 		return -EINVAL;
 
-	ret = vsvm_engine_map_pages(job, &a, 1);
+	ret = vsvm_mmu_translate(job, &a, 1);
 	if (ret)
 		return ret;
 	/* Everything the job wrote before is visible before the value. */
 	smp_wmb();
-	vaddr = vsvm_access_map(job, &a);
+	vaddr = vsvm_mmu_kmap(job, &a);
 	p = vaddr + offset_in_page(cmd->addr);
 	if (is64)
 		WRITE_ONCE(*(u64 *)p, cmd->value);
 	else
 		WRITE_ONCE(*(u32 *)p, (u32)cmd->value);
-	vsvm_access_unmap(&a, vaddr);
-	vsvm_engine_release(job);
+	vsvm_mmu_kunmap(&a, vaddr);
+	vsvm_mmu_release(job);
 	vsvm_fence_signal();
 	return 0;
 }
@@ -540,13 +381,13 @@ static int vsvm_cmd_atomic(struct vsvm_job *job,
 	if (ret)
 		return ret;
 
-	ret = vsvm_engine_map_pages(job, &a, 1);
+	ret = vsvm_mmu_translate(job, &a, 1);
 	if (ret)
 		return ret;
-	vaddr = vsvm_access_map(job, &a);
+	vaddr = vsvm_mmu_kmap(job, &a);
 	old = vsvm_atomic_rmw(vaddr + offset_in_page(cmd->addr), is64, cmd);
-	vsvm_access_unmap(&a, vaddr);
-	vsvm_engine_release(job);
+	vsvm_mmu_kunmap(&a, vaddr);
+	vsvm_mmu_release(job);
 
 	if (cmd->header.flags & DRM_VSVM_ATOMIC_RETURN) {
 		u32 old32 = old;

@@ -28,7 +28,7 @@
  * EXEC queues a job on one of the device's engines, each an ordered
  * workqueue, and returns its sequence number in the VM.  The job runs in the
  * engine's worker: it fetches and executes the batch (vsvm_engine.c),
- * servicing its own GPU page faults.  Its time is limited by the module
+ * servicing its own GPU page faults (vsvm_mmu.c).  Its time is limited by the module
  * parameter ``job_timeout_ms``, counted from when it starts, so a job that
  * faults forever or walks a huge mapping ends with -ETIMEDOUT instead of
  * holding the engine.

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
-#include "vsvm_engine.h"
+#include "vsvm_mmu.h"
 
 struct drm_vsvm_exec;
 struct drm_vsvm_wait;

@@ -17,11 +17,11 @@
  * DOC: GPU page table
  *
  * Every memory access of an engine goes through the VM's emulated GPU page
- * table (&struct vsvm_pt), as on real hardware: the command processor
- * translates a virtual address to a page frame and reaches the memory
- * through the kernel's mapping of that page.  The table has two levels, a
- * directory of 2 MiB slots and tables of 512 entries, and maps 4 KiB,
- * 64 KiB and 2 MiB pages.
+ * table (&struct vsvm_pt), as on real hardware: the engine's MMU
+ * (vsvm_mmu.c) translates a virtual address to a page frame and the
+ * command processor reaches the memory through the kernel's mapping of
+ * that page.  The table has two levels, a directory of 2 MiB slots and
+ * tables of 512 entries, and maps 4 KiB, 64 KiB and 2 MiB pages.
  *
  * Only the SVM layer writes entries (vsvm_pt_map() after a GPU fault,
  * vsvm_pt_zap() on invalidation), always holding the VM's notifier lock for

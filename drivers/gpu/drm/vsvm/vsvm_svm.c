@@ -27,12 +27,12 @@
  * DOC: GPU fault handling
  *
  * vsvm_svm.c is the driver half of the SVM: policy and the glue between the
- * SVM layer (vsvm_gpusvm.c), the GPU page table (vsvm_pt.c) and the engines.
- * It corresponds to xe_svm.c.
+ * SVM layer (vsvm_gpusvm.c), the GPU page table (vsvm_pt.c) and the
+ * engines' MMU (vsvm_mmu.c).  It corresponds to xe_svm.c.
  *
- * An engine that finds no usable page table entry for an access raises a
- * GPU page fault and calls vsvm_svm_handle_fault(), which, with the VM's
- * SVM lock held:
+ * An engine's MMU that finds no usable page table entry for an access
+ * raises a GPU page fault and calls vsvm_svm_handle_fault(), which, with
+ * the VM's SVM lock held:
  *
  * 1. runs the garbage collector, so that no unmapped range is in the way;
  * 2. looks the address up in the CPU's VMAs under the mmap lock: no VMA, a
