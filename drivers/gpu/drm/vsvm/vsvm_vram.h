@@ -88,9 +88,8 @@ struct vsvm_vram_alloc {
  *
  * Allocated when the buddy allocator first hands out a block in the chunk,
  * freed when its last block is given back, so unused VRAM commits no
- * memory.  The pages are direct-mapped (no vmalloc() mapping and its TLB
- * misses on every engine access): one order-9 allocation split into its
- * pages when the page allocator has one, single pages otherwise.
+ * memory.  Its pages are mapped together with vmap() (see "DOC: Emulated
+ * VRAM" for why not through the direct map).
  */
 struct vsvm_vram_chunk {
 	/**
@@ -99,6 +98,11 @@ struct vsvm_vram_chunk {
 	 * &vsvm_vram.lock; stable while a page of the chunk is allocated.
 	 */
 	struct page **pages;
+	/**
+	 * @vaddr: @pages mapped contiguously, or NULL while @used is 0;
+	 * protected as @pages
+	 */
+	void *vaddr;
 	/** @used: 4 KiB pages of the chunk allocated; under &vsvm_vram.lock */
 	unsigned int used;
 };
@@ -107,9 +111,8 @@ struct vsvm_vram_chunk {
  * struct vsvm_vram - the emulated VRAM of one device
  *
  * The memory behind it, the *backing store*, which the engines and the copy
- * engine read and write, is ordinary direct-mapped kernel memory allocated
- * per 2 MiB chunk while the chunk holds allocations (&struct
- * vsvm_vram_chunk).  Its struct pages are
+ * engine read and write, is ordinary kernel memory allocated per 2 MiB
+ * chunk while the chunk holds allocations (&struct vsvm_vram_chunk).  Its struct pages are
  * MEMORY_DEVICE_PRIVATE pages made by memremap_pages() over a free physical
  * address range: they never map to the CPU, they only stand in the
  * process's page tables (as device-private swap entries) for data that
@@ -286,7 +289,8 @@ static inline void *vsvm_vram_pfn_vaddr(const struct vsvm_vram *vram,
 	const struct vsvm_vram_chunk *chunk =
 		&vram->chunks[index / VSVM_VRAM_CHUNK_PAGES];
 
-	return page_address(chunk->pages[index % VSVM_VRAM_CHUNK_PAGES]);
+	return chunk->vaddr +
+	       ((index % VSVM_VRAM_CHUNK_PAGES) << PAGE_SHIFT);
 }
 
 /**
