@@ -43,10 +43,22 @@ NOT_FAILED = ("pass", "skip")
 
 KERN_WARNING = 4
 
-# Warnings about the machine, not the kernel under test, as upstream
-# igt_runner's ignore list has them: under an emulated CPU (QEMU TCG) the
-# hrtimer interrupt is sometimes slow, and the kernel says so once per boot.
-IGNORED_KMSG = re.compile(r"(\[ *[0-9.]+\] )?hrtimer: interrupt took \d+ ns")
+# Warnings about the machine or the checkers, not the kernel under test, as
+# upstream igt_runner's ignore list has them:
+# - under an emulated CPU (QEMU TCG) the hrtimer interrupt is sometimes
+#   slow, and the clocksource watchdog finds the TSC skewed and switches to
+#   another clocksource; the kernel says so once per boot;
+# - kmemleak, failing to allocate its own bookkeeping (under failslab or a
+#   memory cgroup limit), says once that it scans the whole object instead.
+IGNORED_KMSG = re.compile(
+    r"(\[ *[0-9.]+\] )?("
+    r"hrtimer: interrupt took \d+ ns"
+    r"|clocksource: .*"
+    r"|tsc: Marking TSC unstable due to clocksource watchdog"
+    r"|TSC found unstable after boot, .*"
+    r"|sched_clock: Marking unstable .*"
+    r"|kmemleak: Cannot allocate a scan area, scanning the full object"
+    r")")
 
 # Taint bits (Documentation/admin-guide/tainted-kernels.rst) that mean the
 # kernel itself went wrong; once set they stay set until reboot.
