@@ -387,6 +387,32 @@ void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
 	vsvm_attrs_resolve(attrs);
 }
 
+/*
+ * Narrow [*start, *end) to the advised span, or the gap of defaults, around
+ * @addr; one step per advised span in [*start, *end).  Attribute lock held.
+ */
+static void vsvm_attr_extent_locked(struct vsvm_vm *vm, unsigned long addr,
+				    unsigned long *start, unsigned long *end)
+{
+	unsigned long last = *end - 1;
+	struct vsvm_attr_span *span;
+
+	lockdep_assert_held(&vm->attrs.lock);
+	for (span = vsvm_attr_first(vm, *start, last); span;
+	     span = vsvm_attr_next(span, *start, last)) {
+		if (span->itree.last < addr) {
+			*start = max(*start, span->itree.last + 1);
+		} else if (span->itree.start > addr) {
+			*end = min(*end, span->itree.start);
+		} else {
+			/* Spans do not overlap: this one is the answer. */
+			*start = max(*start, span->itree.start);
+			*end = min(*end, span->itree.last + 1);
+			break;
+		}
+	}
+}
+
 /**
  * vsvm_attrs_clamp() - narrow a span to where the attributes at an address
  *	apply
@@ -405,24 +431,9 @@ void vsvm_attrs_get(struct vsvm_vm *vm, unsigned long addr,
 void vsvm_attrs_clamp(struct vsvm_vm *vm, unsigned long addr,
 		      unsigned long *start, unsigned long *end)
 {
-	unsigned long last = *end - 1;
-	struct vsvm_attr_span *span;
-
 	mutex_lock(&vm->attrs.lock);
 	vsvm_attrs_sync(vm);
-	for (span = vsvm_attr_first(vm, *start, last); span;
-	     span = vsvm_attr_next(span, *start, last)) {
-		if (span->itree.last < addr) {
-			*start = max(*start, span->itree.last + 1);
-		} else if (span->itree.start > addr) {
-			*end = min(*end, span->itree.start);
-		} else {
-			/* Spans do not overlap: this one is the answer. */
-			*start = max(*start, span->itree.start);
-			*end = min(*end, span->itree.last + 1);
-			break;
-		}
-	}
+	vsvm_attr_extent_locked(vm, addr, start, end);
 	mutex_unlock(&vm->attrs.lock);
 }
 
@@ -614,23 +625,6 @@ int vsvm_attr_madvise(struct vsvm_vm *vm, const struct drm_vsvm_madvise *args)
 	return ret;
 }
 
-/* The gap of defaults around @addr: between the spans below and above */
-static void vsvm_attr_gap(struct vsvm_vm *vm, unsigned long addr,
-			  unsigned long *start, unsigned long *end)
-{
-	struct vsvm_attr_span *span;
-
-	*start = 0;
-	*end = TASK_SIZE_MAX;
-	for (span = vsvm_attr_first(vm, 0, ULONG_MAX); span;
-	     span = vsvm_attr_next(span, 0, ULONG_MAX)) {
-		if (span->itree.last < addr)
-			*start = max(*start, span->itree.last + 1);
-		else if (span->itree.start > addr)
-			*end = min(*end, span->itree.start);
-	}
-}
-
 /* ATTR_QUERY itself, on a VM whose spans are in sync; attribute lock held */
 static void vsvm_attr_query_locked(struct vsvm_vm *vm,
 				   struct drm_vsvm_attr_query *args)
@@ -639,14 +633,10 @@ static void vsvm_attr_query_locked(struct vsvm_vm *vm,
 	unsigned long start, end;
 
 	span = vsvm_attr_first(vm, args->addr, args->addr);
-	if (span) {
-		args->attrs = span->attrs;
-		start = span->itree.start;
-		end = span->itree.last + 1;
-	} else {
-		args->attrs = vm->attrs.defaults;
-		vsvm_attr_gap(vm, args->addr, &start, &end);
-	}
+	args->attrs = span ? span->attrs : vm->attrs.defaults;
+	start = 0;
+	end = TASK_SIZE_MAX;
+	vsvm_attr_extent_locked(vm, args->addr, &start, &end);
 	args->advised = !!span;
 	args->start = start;
 	args->size = end - start;

@@ -212,16 +212,17 @@ static void vsvm_vram_chunk_depopulate(struct vsvm_vram *vram,
 static int vsvm_vram_chunks_count(struct vsvm_vram *vram, u64 offset,
 				  u64 size, int delta)
 {
-	u64 end = offset + size, pos;
+	u64 end = offset + size, pos, next;
 	int ret;
 
-	for (pos = offset; pos < end;
-	     pos = ALIGN_DOWN(pos, VSVM_VRAM_CHUNK_SIZE) + VSVM_VRAM_CHUNK_SIZE) {
+	for (pos = offset; pos < end; pos = next) {
 		unsigned long index = pos / VSVM_VRAM_CHUNK_SIZE;
 		struct vsvm_vram_chunk *chunk = &vram->chunks[index];
-		u64 next = min(ALIGN_DOWN(pos, VSVM_VRAM_CHUNK_SIZE) +
-			       VSVM_VRAM_CHUNK_SIZE, end);
-		unsigned int n = (next - pos) >> PAGE_SHIFT;
+		unsigned int n;
+
+		next = min(ALIGN_DOWN(pos, VSVM_VRAM_CHUNK_SIZE) +
+			   VSVM_VRAM_CHUNK_SIZE, end);
+		n = (next - pos) >> PAGE_SHIFT;
 
 		if (delta > 0 && !chunk->used) {
 			ret = vsvm_vram_chunk_populate(vram, index);
