@@ -48,7 +48,7 @@ build_hmm_tests()
 
 run_guest_tests()
 {
-	"$VSVM_REPO/scripts/vm-run.sh" --flavour debug --timeout 2700 \
+	"$VSVM_REPO/scripts/vm-run.sh" --flavour debug --timeout 4200 \
 		--modprobe vsvm --modprobe test_hmm \
 		--results "$OUT/vm" -- scripts/guest-tests.sh "$BUILD"
 }

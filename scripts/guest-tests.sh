@@ -47,7 +47,7 @@ run_igt()
 	python3 "$REPO/scripts/igt_runner.py" \
 		--results "$VSVM_RESULTS/igt" \
 		--testlist "$REPO/igt-tests/vsvm.testlist" \
-		--timeout 120 "$BUILD/igt"
+		--timeout 300 "$BUILD/igt"
 }
 
 # The core-mm regression suite for device-private memory, from the same
