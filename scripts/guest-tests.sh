@@ -53,13 +53,29 @@ run_igt()
 # The core-mm regression suite for device-private memory, from the same
 # kernel tree (built by check.sh).  Its own harness gives each test 30 s and
 # reports a test that takes longer as failed.
+#
+# benchmark_thp_migration is left out.  It is a timing run: buffers of
+# 512 KiB to 256 MiB, with and without THP, migrate to test_hmm and back six
+# times each, and all of it must end within 120 s.  Whether it does says
+# how fast the machine is (a 2-core TCG guest of the debug kernel has
+# missed it), not whether migration is right: the other hmm-tests migrate
+# the same ways, THP included, and check the data.  Timing belongs in
+# "make bench", which runs it on the release kernel (guest-bench.sh).
+HMM_TESTS_NOT_RUN="benchmark_thp_migration"
+
 run_hmm_tests()
 {
+	local args=() test
+
 	if ! vsvm_hmm_nodes 0 1 2 3; then
 		echo "guest-tests: test_hmm is not loaded"
 		return 1
 	fi
-	"$BUILD/hmm-tests/hmm-tests" > "$VSVM_RESULTS/hmm-tests.tap" 2>&1
+	for test in $HMM_TESTS_NOT_RUN; do
+		args+=(-T "$test")
+	done
+	"$BUILD/hmm-tests/hmm-tests" "${args[@]}" \
+		> "$VSVM_RESULTS/hmm-tests.tap" 2>&1
 	echo "guest-tests: hmm-tests exited with $?"
 }
 
