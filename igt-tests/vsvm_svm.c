@@ -2804,6 +2804,53 @@ static void test_range_info(void)
 	munmap(d, SZ_64K);
 }
 
+/*
+ * The GPU reaches system memory through DMA mappings that the driver makes
+ * when it mirrors pages and undoes when they are invalidated: count them in
+ * a VM of its own, whose only other pages are the tool's.
+ */
+static void test_dma_mapping(void)
+{
+	uint32_t vm = vsvm_vm_create(dev.fd);
+	uint8_t *src = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	uint8_t *dst = vsvm_map_isolated_anon(SZ_2M, SZ_2M);
+	long before, copied;
+
+	vsvm_vm_prefer_system(dev.fd, vm);
+	igt_assert_eq(vsvm_vm_dma_pages(0, vm), 0);
+	/* Mirror the batch and the scratch page first. */
+	vsvm_run_copy(dev.fd, vm, &tool.batch, to_user_pointer(tool.scratch),
+		      addr_of(tool.marker), 8);
+	before = vsvm_vm_dma_pages(0, vm);
+	igt_assert_f(before > 0, "a job ran with no page mapped for DMA\n");
+
+	vsvm_pattern_fill(src, SZ_2M, 0xd3a0001);
+	memset(dst, 0, SZ_2M);
+	vsvm_run_copy(dev.fd, vm, &tool.batch, to_user_pointer(dst),
+		      to_user_pointer(src), SZ_2M);
+	vsvm_assert_pattern(dst, SZ_2M, 0xd3a0001);
+	copied = vsvm_vm_dma_pages(0, vm);
+	igt_assert_eq(copied - before, 2 * PAGES(SZ_2M));
+
+	/*
+	 * MADV_DONTNEED invalidates the source's pages but leaves its VMA
+	 * and its range: the invalidation itself unmaps them, not the
+	 * garbage collector.  A GPU read maps the zero pages there again.
+	 */
+	igt_assert_eq(madvise(src, SZ_2M, MADV_DONTNEED), 0);
+	igt_assert_eq(copied - vsvm_vm_dma_pages(0, vm), PAGES(SZ_2M));
+	vsvm_run_copy(dev.fd, vm, &tool.batch, to_user_pointer(dst),
+		      to_user_pointer(src), SZ_2M);
+	vsvm_assert_words(dst, SZ_2M, 0);
+	igt_assert_eq(vsvm_vm_dma_pages(0, vm), copied);
+
+	munmap(src, SZ_2M);
+	munmap(dst, SZ_2M);
+	igt_assert_eq(vsvm_vm_dma_pages(0, vm), before);
+
+	vsvm_vm_destroy(dev.fd, vm);
+}
+
 static void test_vm_destroy_running(void)
 {
 	size_t size = 8 * SZ_1M;
@@ -3662,6 +3709,12 @@ igt_main
 	igt_describe("The fault, bind and invalidate tracepoints fire.");
 	igt_subtest("tracepoints")
 		test_tracepoints();
+
+	igt_describe("System pages the GPU mirrors are mapped for the device's"
+		     " DMA, two 2 MiB buffers 1024 pages exactly, and unmapped"
+		     " by the invalidation of MADV_DONTNEED or munmap().");
+	igt_subtest("dma-mapping")
+		test_dma_mapping();
 
 	igt_describe("Destroying a VM with a job running cancels it; the engine goes on.");
 	igt_subtest("vm-destroy-running")

@@ -1391,6 +1391,39 @@ int vsvm_count_vms(unsigned int index, pid_t pid)
 }
 
 /**
+ * vsvm_vm_dma_pages() - how many system pages a VM has mapped for the
+ *	device's DMA now, from debugfs
+ * @index: the device
+ * @vm_id: the VM, of this process
+ *
+ * Skips the test if vsvm_vms cannot be read; fails it if the VM is not
+ * listed.
+ *
+ * Returns: the VM's ``dma_pages``.
+ */
+long vsvm_vm_dma_pages(unsigned int index, uint32_t vm_id)
+{
+	char line[256], path[128];
+	unsigned long tables;
+	bool found = false;
+	long pages = -1;
+	unsigned int id;
+	FILE *file;
+	int pid;
+
+	file = vsvm_debugfs_open(index, "vsvm_vms", "r", path, sizeof(path));
+	igt_require_f(file, "cannot read %s: %s\n", path, strerror(errno));
+	while (!found && fgets(line, sizeof(line), file))
+		found = sscanf(line, "vm %u pid %d tables %lu dma_pages %ld",
+			       &id, &pid, &tables, &pages) == 4 &&
+			id == vm_id && pid == getpid();
+	fclose(file);
+	igt_assert_f(found, "VM %u of pid %d is not in %s\n", vm_id, getpid(),
+		     path);
+	return pages;
+}
+
+/**
  * vsvm_counter_dev() - the current value of a debugfs counter of a device
  * @index: the device, from 0
  * @name: the counter, e.g. "migrate_pages_to_vram"

@@ -203,6 +203,7 @@ bool vsvm_has_counters(void);
 uint64_t vsvm_counter(const char *name);
 uint64_t vsvm_counter_dev(unsigned int index, const char *name);
 int vsvm_count_vms(unsigned int index, pid_t pid);
+long vsvm_vm_dma_pages(unsigned int index, uint32_t vm_id);
 
 /* The most counters a struct vsvm_stats holds */
 #define VSVM_STATS_MAX		32

@@ -38,9 +38,10 @@
  *	invalidating.  Counters only grow, except ``ranges_alive``.
  *
  * ``vsvm_vms``
- *	Every VM of the device with its creator's pid and its ranges: start,
- *	end, whether their pages are valid and writable, and whether they wait
- *	for the garbage collector.
+ *	Every VM of the device with its creator's pid, the page tables it
+ *	has, the system pages mapped for the device's DMA now
+ *	(``dma_pages``), and its ranges: start, end, whether their pages are
+ *	valid and writable, and whether they wait for the garbage collector.
  */
 
 static const char *const vsvm_stat_names[VSVM_STAT_COUNT] = {
@@ -101,8 +102,9 @@ static void vsvm_debugfs_show_vm(struct seq_file *m, struct vsvm_vm *vm)
 	struct vsvm_gpusvm_notifier *notifier;
 	struct vsvm_gpusvm_range *range;
 
-	seq_printf(m, "vm %u pid %d tables %lu\n", vm->id, vm->pid,
-		   vm->pt.num_tables);
+	seq_printf(m, "vm %u pid %d tables %lu dma_pages %ld\n", vm->id,
+		   vm->pid, vm->pt.num_tables,
+		   atomic_long_read(&vm->gpusvm.dma_pages));
 	mutex_lock(&vm->gpusvm.lock);
 	down_read(&vm->gpusvm.notifier_lock);
 	list_for_each_entry(notifier, &vm->gpusvm.notifier_list, entry) {

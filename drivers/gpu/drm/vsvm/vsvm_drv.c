@@ -3,6 +3,8 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -194,6 +196,20 @@ static const struct drm_driver vsvm_drm_driver = {
 	.minor = VSVM_UAPI_MINOR,
 };
 
+/*
+ * The emulated device masters the whole physical address space with no
+ * IOMMU in between: its DMA addresses are those of the direct mapping,
+ * which the engines turn back into pages (see "DOC: Emulated MMU").
+ */
+static int vsvm_dma_init(struct device *dev)
+{
+	if (device_iommu_mapped(dev)) {
+		dev_err(dev, "vsvm cannot work behind an IOMMU\n");
+		return -EOPNOTSUPP;
+	}
+	return dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+}
+
 static int vsvm_probe(struct platform_device *pdev)
 {
 	const struct vsvm_device_config *config = dev_get_platdata(&pdev->dev);
@@ -202,6 +218,9 @@ static int vsvm_probe(struct platform_device *pdev)
 
 	if (!config)
 		return -EINVAL;
+	ret = vsvm_dma_init(&pdev->dev);
+	if (ret)
+		return ret;
 
 	vdev = devm_drm_dev_alloc(&pdev->dev, &vsvm_drm_driver,
 				  struct vsvm_device, drm);
@@ -240,6 +259,8 @@ static void vsvm_remove(struct platform_device *pdev)
 
 	/* Waits for the ioctls and jobs inside the device to leave it. */
 	drm_dev_unplug(&vdev->drm);
+	/* Files may outlive the device: nothing stays mapped for it. */
+	vsvm_vms_unplug(vdev);
 	/* Processes may outlive their files: their VRAM pages move back. */
 	vsvm_vram_fini(&vdev->vram);
 }

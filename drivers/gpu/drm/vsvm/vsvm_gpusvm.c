@@ -3,6 +3,7 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/hmm.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -27,7 +28,7 @@
  * &struct vsvm_gpusvm           struct drm_gpusvm
  * &struct vsvm_gpusvm_notifier  struct drm_gpusvm_notifier
  * &struct vsvm_gpusvm_range     struct drm_gpusvm_range
- * range @pfns (hmm pfns)        range dma_addr (pages mapped for DMA)
+ * range @dma_addr              drm_gpusvm_pages.dma_addr
  * &struct vsvm_gpusvm_ctx       struct drm_gpusvm_ctx
  * vsvm_gpusvm_range_get_pages   drm_gpusvm_range_get_pages
  * vsvm_svm_garbage_collector    xe_svm_garbage_collector
@@ -51,10 +52,17 @@
  * copy-on-write page does not break the sharing; writes ask for write
  * access over the whole range.
  *
- * The GPU does not address memory through a struct device here (the engine
- * is the CPU), so a range keeps the page frames hmm_range_fault() returned
- * where drm_gpusvm keeps DMA addresses.  There are no physical-to-virtual
- * back pointers: a page is found from a range, never a range from a page.
+ * The device reaches the pages through device addresses, as with
+ * drm_gpusvm: under the notifier lock, with the sequence checked, each
+ * system page (or huge page, as far as the range covers it) is mapped for
+ * DMA with dma_map_page_attrs() and each of the device's own pages gets its
+ * device address from the driver (&vsvm_gpusvm_ops.device_map, what
+ * &drm_pagemap_ops.device_map is to drm_gpusvm).  Invalidation unmaps them
+ * under the same lock, once the driver has zapped its page table.  A range
+ * also keeps the hmm pfns, which drm_gpusvm drops: vsvm's driver half
+ * needs the pages behind the addresses to mark them dirty and to find
+ * their VRAM allocations.  There are no physical-to-virtual back pointers:
+ * a page is found from a range, never a range from a page.
  */
 
 static struct vsvm_gpusvm_notifier *
@@ -160,6 +168,7 @@ vsvm_gpusvm_range_next(struct vsvm_gpusvm_range *range, unsigned long start,
  * vsvm_gpusvm_init() - initialise the SVM state of an address space
  * @gpusvm: the state to initialise
  * @name: name for debug output
+ * @dev: the device that system pages are mapped for
  * @mm: the address space, which the caller keeps with mmgrab()
  * @device_private_page_owner: owner of the device's private pages
  * @mm_start: first address the GPU may mirror
@@ -174,19 +183,23 @@ vsvm_gpusvm_range_next(struct vsvm_gpusvm_range *range, unsigned long start,
  * Return: 0, or -EINVAL for inconsistent parameters.
  */
 int vsvm_gpusvm_init(struct vsvm_gpusvm *gpusvm, const char *name,
-		     struct mm_struct *mm, void *device_private_page_owner,
+		     struct device *dev, struct mm_struct *mm,
+		     void *device_private_page_owner,
 		     unsigned long mm_start, unsigned long mm_range,
 		     unsigned long notifier_size,
 		     const struct vsvm_gpusvm_ops *ops,
 		     const unsigned long *chunk_sizes, int num_chunks)
 {
-	if (!ops->invalidate || !num_chunks ||
+	if (!ops->invalidate || (device_private_page_owner && !ops->device_map) ||
+	    !num_chunks ||
 	    chunk_sizes[num_chunks - 1] != PAGE_SIZE ||
 	    !is_power_of_2(notifier_size) || notifier_size < chunk_sizes[0])
 		return -EINVAL;
 
 	gpusvm->name = name;
 	gpusvm->mm = mm;
+	gpusvm->dev = dev;
+	atomic_long_set(&gpusvm->dma_pages, 0);
 	gpusvm->device_private_page_owner = device_private_page_owner;
 	gpusvm->mm_start = mm_start;
 	gpusvm->mm_range = mm_range;
@@ -317,6 +330,7 @@ void vsvm_gpusvm_fini(struct vsvm_gpusvm *gpusvm)
 							  struct vsvm_gpusvm_range,
 							  entry));
 	mutex_unlock(&gpusvm->lock);
+	WARN_ON(atomic_long_read(&gpusvm->dma_pages));
 }
 
 /**
@@ -538,6 +552,103 @@ vsvm_gpusvm_range_find_or_insert(struct vsvm_gpusvm *gpusvm,
 					ALIGN_DOWN(fault_addr, size) + size);
 }
 
+/*
+ * The order of the mapping that starts at page @i of hmm_range_fault()
+ * output: as many pages as the CPU maps together there (a huge page), as
+ * far as the page frame is aligned to them and the range holds them.
+ */
+static unsigned int vsvm_gpusvm_map_order(const unsigned long *pfns,
+					  unsigned long i,
+					  unsigned long npages)
+{
+	unsigned long pfn = page_to_pfn(hmm_pfn_to_page(pfns[i]));
+	unsigned int order = hmm_pfn_to_map_order(pfns[i]);
+
+	while (order && (!IS_ALIGNED(pfn, 1UL << order) ||
+			 i + (1UL << order) > npages))
+		order--;
+	return order;
+}
+
+/*
+ * The device and the CPU share the pages for as long as they are mapped,
+ * with no cache maintenance or bounce buffer between them: refuse (rather
+ * than bounce) where that cannot hold.  The attribute also tells DMA-API
+ * debugging that several such mappings of one page (two VMs, two devices)
+ * are as they should be.
+ */
+#define VSVM_GPUSVM_DMA_ATTRS	DMA_ATTR_REQUIRE_COHERENT
+
+/* Undo the DMA mappings of the first @npages pages of @dma_addr */
+static void vsvm_gpusvm_dma_unmap(struct vsvm_gpusvm *gpusvm,
+				  const struct drm_pagemap_addr *dma_addr,
+				  unsigned long npages)
+{
+	unsigned long i, j;
+
+	for (i = 0, j = 0; i < npages; i += 1UL << dma_addr[j].order, j++)
+		if (dma_addr[j].proto == DRM_INTERCONNECT_SYSTEM)
+			dma_unmap_page_attrs(gpusvm->dev, dma_addr[j].addr,
+					     PAGE_SIZE << dma_addr[j].order,
+					     dma_addr[j].dir,
+					     VSVM_GPUSVM_DMA_ATTRS);
+}
+
+/*
+ * Give the pages of hmm_range_fault() output their device addresses in
+ * @dma_addr: a DMA mapping for each system page or huge page, the driver's
+ * address for each of the device's own.  A page the device may write
+ * (HMM_PFN_WRITE, which a read fault also gets where the CPU may write) is
+ * mapped DMA_BIDIRECTIONAL, others DMA_TO_DEVICE.  Return: the system
+ * pages mapped, or -EIO with nothing left mapped.
+ */
+static long vsvm_gpusvm_dma_map(struct vsvm_gpusvm *gpusvm,
+				const unsigned long *pfns, unsigned long npages,
+				struct drm_pagemap_addr *dma_addr)
+{
+	unsigned long i, j, mapped = 0;
+
+	for (i = 0, j = 0; i < npages; i += 1UL << dma_addr[j].order, j++) {
+		struct page *page = hmm_pfn_to_page(pfns[i]);
+		unsigned int order = vsvm_gpusvm_map_order(pfns, i, npages);
+		enum dma_data_direction dir = pfns[i] & HMM_PFN_WRITE ?
+					      DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
+		dma_addr_t addr;
+
+		if (is_device_private_page(page)) {
+			dma_addr[j] = gpusvm->ops->device_map(gpusvm, page,
+							      order, dir);
+			continue;
+		}
+		addr = dma_map_page_attrs(gpusvm->dev, page, 0,
+					  PAGE_SIZE << order, dir,
+					  VSVM_GPUSVM_DMA_ATTRS);
+		if (dma_mapping_error(gpusvm->dev, addr)) {
+			vsvm_gpusvm_dma_unmap(gpusvm, dma_addr, i);
+			return -EIO;
+		}
+		dma_addr[j] = drm_pagemap_addr_encode(addr,
+						      DRM_INTERCONNECT_SYSTEM,
+						      order, dir);
+		mapped += 1UL << order;
+	}
+	return mapped;
+}
+
+/* Undo the DMA mappings of a range; notifier lock held for writing */
+static void vsvm_gpusvm_range_dma_unmap(struct vsvm_gpusvm *gpusvm,
+					struct vsvm_gpusvm_range *range)
+{
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+	if (!range->flags.has_dma_mapping)
+		return;
+	vsvm_gpusvm_dma_unmap(gpusvm, range->dma_addr,
+			      vsvm_gpusvm_range_size(range) >> PAGE_SHIFT);
+	atomic_long_sub(range->dma_pages, &gpusvm->dma_pages);
+	range->dma_pages = 0;
+	range->flags.has_dma_mapping = false;
+}
+
 /**
  * vsvm_gpusvm_range_remove() - remove and free a range
  * @gpusvm: the SVM state
@@ -558,8 +669,10 @@ void vsvm_gpusvm_range_remove(struct vsvm_gpusvm *gpusvm,
 	interval_tree_remove(&range->itree, &notifier->root);
 	list_del(&range->entry);
 	range->flags.has_pages = false;
+	vsvm_gpusvm_range_dma_unmap(gpusvm, range);
 	up_write(&gpusvm->notifier_lock);
 
+	kvfree(range->dma_addr);
 	kvfree(range->pfns);
 	if (gpusvm->ops->range_free)
 		gpusvm->ops->range_free(range);
@@ -630,18 +743,21 @@ vsvm_gpusvm_scan_devmem(const unsigned long *pfns, unsigned long npages)
  * @range: the range
  * @ctx: the fault: access wanted, time limit; receives statistics
  *
- * On success the range's pages are valid until the next invalidation; the
- * driver programs its page table under &vsvm_gpusvm.notifier_lock after
- * checking vsvm_gpusvm_range_pages_valid(), and starts again here if they
- * were invalidated meanwhile.
+ * On success the range's pages are valid, and mapped for the device, until
+ * the next invalidation; the driver programs its page table with their
+ * device addresses under &vsvm_gpusvm.notifier_lock after checking
+ * vsvm_gpusvm_range_pages_valid(), and starts again here if they were
+ * invalidated meanwhile.  The mappings of pages the range still had are
+ * replaced: the driver must have zapped its entries of them first.
  *
  * Context: &vsvm_gpusvm.lock held; the caller holds a reference on the mm
  * (mmget()).
  * Return: 0; -EFAULT, -EPERM or -ENOMEM from hmm_range_fault(); -EROFS
  * for a write when some of the device's own pages are shared read-only
  * (copy-on-write after fork()): the driver must move them to system memory,
- * where the fault breaks COW, and call again; or -ETIMEDOUT when
- * invalidations kept it from finishing in time.
+ * where the fault breaks COW, and call again; -EIO if a page could not be
+ * mapped for DMA; or -ETIMEDOUT when invalidations kept it from
+ * finishing in time.
  */
 int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 				struct vsvm_gpusvm_range *range,
@@ -656,14 +772,20 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 				 (ctx->write ? HMM_PFN_REQ_WRITE : 0),
 		.dev_private_owner = gpusvm->device_private_page_owner,
 	};
+	struct drm_pagemap_addr *dma_addr;
 	struct vsvm_gpusvm_devmem devmem;
-	unsigned long *pfns, *old;
+	unsigned long *pfns;
+	long mapped;
 	int ret;
 
 	lockdep_assert_held(&gpusvm->lock);
 	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
-	if (!pfns)
-		return -ENOMEM;
+	dma_addr = kvmalloc_array(npages, sizeof(*dma_addr),
+				  GFP_KERNEL_ACCOUNT);
+	if (!pfns || !dma_addr) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
 	hmm_range.hmm_pfns = pfns;
 
 	for (;;) {
@@ -686,17 +808,27 @@ int vsvm_gpusvm_range_get_pages(struct vsvm_gpusvm *gpusvm,
 		goto out_free;
 	}
 
-	old = range->pfns;
-	range->pfns = pfns;
+	mapped = vsvm_gpusvm_dma_map(gpusvm, pfns, npages, dma_addr);
+	if (mapped < 0) {
+		up_write(&gpusvm->notifier_lock);
+		ret = mapped;
+		goto out_free;
+	}
+	vsvm_gpusvm_range_dma_unmap(gpusvm, range);
+	swap(range->pfns, pfns);
+	swap(range->dma_addr, dma_addr);
+	range->dma_pages = mapped;
+	atomic_long_add(mapped, &gpusvm->dma_pages);
 	range->notifier_seq = hmm_range.notifier_seq;
 	range->flags.has_pages = true;
+	range->flags.has_dma_mapping = true;
 	range->flags.writable = ctx->write;
 	range->flags.has_devmem_pages = devmem.any;
 	up_write(&gpusvm->notifier_lock);
 
 	ctx->npages += npages;
-	pfns = old;
 out_free:
+	kvfree(dma_addr);
 	kvfree(pfns);
 	return ret;
 }
@@ -723,7 +855,7 @@ bool vsvm_gpusvm_range_pages_valid(struct vsvm_gpusvm *gpusvm,
  * @range: the range
  *
  * Called by the driver's invalidation callback once the device can no longer
- * reach the pages.
+ * reach the pages: undoes their DMA mappings.
  *
  * Context: &vsvm_gpusvm.notifier_lock held for writing.
  */
@@ -733,6 +865,7 @@ void vsvm_gpusvm_range_unmap_pages(struct vsvm_gpusvm *gpusvm,
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 	range->flags.has_pages = false;
 	range->flags.has_devmem_pages = false;
+	vsvm_gpusvm_range_dma_unmap(gpusvm, range);
 }
 
 /**

@@ -6,6 +6,8 @@
 #ifndef _VSVM_GPUSVM_H_
 #define _VSVM_GPUSVM_H_
 
+#include <linux/atomic.h>
+#include <linux/dma-direction.h>
 #include <linux/interval_tree.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
@@ -13,6 +15,10 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
+#include <drm/drm_pagemap.h>
+
+struct device;
+struct page;
 struct vsvm_gpusvm;
 struct vsvm_gpusvm_notifier;
 struct vsvm_gpusvm_range;
@@ -38,6 +44,17 @@ struct vsvm_gpusvm_ops {
 	void (*invalidate)(struct vsvm_gpusvm *gpusvm,
 			   struct vsvm_gpusvm_notifier *notifier,
 			   const struct mmu_notifier_range *mmu_range);
+	/**
+	 * @device_map: the device address of one of the device's own pages
+	 * (and of the (1 << order) - 1 pages after it), as
+	 * &drm_pagemap_ops.device_map gives it; called with
+	 * &vsvm_gpusvm.notifier_lock held for writing.  Device addresses
+	 * need no unmapping.
+	 */
+	struct drm_pagemap_addr (*device_map)(struct vsvm_gpusvm *gpusvm,
+					      struct page *page,
+					      unsigned int order,
+					      enum dma_data_direction dir);
 };
 
 /**
@@ -53,6 +70,13 @@ struct vsvm_gpusvm {
 	const char *name;
 	/** @mm: the mirrored address space, held with mmgrab() */
 	struct mm_struct *mm;
+	/** @dev: the device that system pages are mapped for (DMA) */
+	struct device *dev;
+	/**
+	 * @dma_pages: system pages mapped for @dev's DMA now, for debugfs;
+	 * atomic
+	 */
+	atomic_long_t dma_pages;
 	/**
 	 * @device_private_page_owner: the owner of the device's private
 	 * pages, for hmm_range_fault(), which returns those pages instead of
@@ -122,6 +146,7 @@ struct vsvm_gpusvm_notifier {
  * @unmapped: an UNMAP event hit the range; it awaits the garbage collector
  * @partial_unmap: only part of the range was unmapped
  * @has_devmem_pages: some of the valid pages are the device's own VRAM
+ * @has_dma_mapping: @dma_addr holds mappings, to undo before it changes
  *
  * Protected by &vsvm_gpusvm.notifier_lock.
  */
@@ -131,6 +156,7 @@ struct vsvm_gpusvm_range_flags {
 	u8 unmapped:1;
 	u8 partial_unmap:1;
 	u8 has_devmem_pages:1;
+	u8 has_dma_mapping:1;
 };
 
 /**
@@ -165,6 +191,20 @@ struct vsvm_gpusvm_range {
 	 * &vsvm_gpusvm.notifier_lock, freed with the range.
 	 */
 	unsigned long *pfns;
+	/**
+	 * @dma_addr: the device addresses of the pages, as drm_gpusvm keeps
+	 * them: one entry per mapping, in address order, each covering
+	 * PAGE_SIZE << &drm_pagemap_addr.order bytes.  System pages are
+	 * mapped for DMA (DRM_INTERCONNECT_SYSTEM), the device's own pages
+	 * have its device addresses (DRM_INTERCONNECT_DRIVER).  Valid while
+	 * @flags.has_pages is set.  Protected as @pfns.
+	 */
+	struct drm_pagemap_addr *dma_addr;
+	/**
+	 * @dma_pages: system pages of @dma_addr mapped for DMA.  Protected by
+	 * &vsvm_gpusvm.notifier_lock.
+	 */
+	unsigned long dma_pages;
 	/** @flags: state, see &struct vsvm_gpusvm_range_flags */
 	struct vsvm_gpusvm_range_flags flags;
 };
@@ -235,7 +275,8 @@ vsvm_gpusvm_range_next(struct vsvm_gpusvm_range *range, unsigned long start,
 		       unsigned long end);
 
 int vsvm_gpusvm_init(struct vsvm_gpusvm *gpusvm, const char *name,
-		     struct mm_struct *mm, void *device_private_page_owner,
+		     struct device *dev, struct mm_struct *mm,
+		     void *device_private_page_owner,
 		     unsigned long mm_start, unsigned long mm_range,
 		     unsigned long notifier_size,
 		     const struct vsvm_gpusvm_ops *ops,

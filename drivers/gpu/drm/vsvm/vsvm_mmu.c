@@ -3,6 +3,7 @@
  * Copyright (c) 2026 The vsvm authors
  */
 
+#include <linux/dma-direct.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/rwsem.h>
@@ -21,8 +22,8 @@
 /**
  * DOC: Emulated MMU
  *
- * The engines' MMU turns the GPU virtual addresses of an access into page
- * frames through the VM's GPU page table, and raises a GPU page fault for
+ * The engines' MMU turns the GPU virtual addresses of an access into device
+ * addresses through the VM's GPU page table, and raises a GPU page fault for
  * an address it cannot translate.  The command processor cuts each access
  * at page boundaries and, for each piece, asks for every address the piece
  * needs at once (vsvm_mmu_translate()): the MMU takes the VM's notifier
@@ -32,8 +33,8 @@
  * entry, an atomic on one without VSVM_PTE_ATOMIC), it drops the lock,
  * raises a GPU page fault (vsvm_svm_handle_fault()) and tries again.  It
  * returns with every translation present and the lock held; the engine
- * then copies, fills or operates on the memory through the kernel's
- * mapping of the pages (vsvm_mmu_kmap()), and only then may the lock be
+ * then copies, fills or operates on the memory behind the device addresses
+ * (vsvm_mmu_kmap()), and only then may the lock be
  * dropped, so an invalidation, which needs the lock for writing, can never
  * pull a page from under an access.  While translations keep hitting, the
  * MMU keeps the lock for up to VSVM_MMU_PAGES_PER_LOCK pages of one command
@@ -79,7 +80,7 @@ static bool vsvm_mmu_lookup(struct vsvm_job *job, struct vsvm_access *a)
 			return false;
 		e->vpn = vpn;
 		e->gen = gen;
-		e->pfn = xlate.pfn;
+		e->daddr = xlate.daddr;
 		e->writable = xlate.writable;
 		e->atomic = xlate.atomic;
 		e->devmem = xlate.devmem;
@@ -87,7 +88,7 @@ static bool vsvm_mmu_lookup(struct vsvm_job *job, struct vsvm_access *a)
 		if (!vsvm_tlb_allows(e->writable, e->atomic, a->access))
 			return false;
 	}
-	a->pfn = e->pfn;
+	a->daddr = e->daddr;
 	a->devmem = e->devmem;
 	return true;
 }
@@ -110,13 +111,25 @@ static void vsvm_mmu_record_fault(struct vsvm_job *job,
 	job->fault_access = a->access;
 }
 
+/*
+ * The system page behind a DMA address of @vdev.  vsvm's platform device
+ * sits behind no IOMMU (vsvm_probe() checks), so its DMA addresses are those
+ * of the direct mapping, which dma_to_phys() undoes.
+ */
+static struct page *vsvm_dma_to_page(struct vsvm_device *vdev, u64 daddr)
+{
+	return pfn_to_page(PHYS_PFN(dma_to_phys(vdev->drm.dev, daddr)));
+}
+
 /**
  * vsvm_mmu_kmap() - the kernel address of a translated page
  * @job: the running job
  * @a: an access vsvm_mmu_translate() translated
  *
- * System pages are reached through their kernel mapping, VRAM pages
- * through the device's backing store.  Undo with vsvm_mmu_kunmap().
+ * This is where the emulated device's bus meets the CPU.  A VRAM offset
+ * leads into the device's backing store.  A DMA address leads back to the
+ * system page it was mapped from (vsvm_dma_to_page()), which is reached
+ * through the kernel's mapping.  Undo with vsvm_mmu_kunmap().
  *
  * Context: the notifier lock held for reading, as vsvm_mmu_translate()
  * left it.
@@ -125,8 +138,8 @@ static void vsvm_mmu_record_fault(struct vsvm_job *job,
 void *vsvm_mmu_kmap(struct vsvm_job *job, const struct vsvm_access *a)
 {
 	if (a->devmem)
-		return vsvm_vram_pfn_vaddr(&job->vm->vdev->vram, a->pfn);
-	return kmap_local_page(pfn_to_page(a->pfn));
+		return vsvm_vram_offset_vaddr(&job->vm->vdev->vram, a->daddr);
+	return kmap_local_page(vsvm_dma_to_page(job->vm->vdev, a->daddr));
 }
 
 /**
@@ -159,8 +172,8 @@ void vsvm_mmu_release(struct vsvm_job *job)
  * vsvm_mmu_translate() - translate the addresses of an access, faulting as
  *	needed
  * @job: the running job
- * @a: the addresses and the access each needs; their page frames are
- *	filled in
+ * @a: the addresses and the access each needs; their device addresses
+ *	are filled in
  * @n: entries of @a
  *
  * Returns with the notifier lock held for reading.  The lock stays held

@@ -27,8 +27,8 @@ struct vsvm_tlb {
 		u64 vpn;
 		/** @entry.gen: &vsvm_pt.tlb_gen when it was filled */
 		u64 gen;
-		/** @entry.pfn: the page frame */
-		unsigned long pfn;
+		/** @entry.daddr: the device address of the page */
+		u64 daddr;
 		/** @entry.writable: writes allowed */
 		bool writable;
 		/** @entry.atomic: atomics allowed */
@@ -44,13 +44,14 @@ struct vsvm_tlb {
  * struct vsvm_access - one address an operation needs translated
  * @addr: the virtual address
  * @access: DRM_VSVM_ACCESS_* bits
- * @pfn: out: the page frame that backs @addr
- * @devmem: out: @pfn is VRAM, reached through the backing store
+ * @daddr: out: the device address of the page that backs @addr
+ * @devmem: out: @daddr is an offset into VRAM, reached through the
+ *	backing store; otherwise it is the DMA address of a system page
  */
 struct vsvm_access {
 	u64 addr;
 	u32 access;
-	unsigned long pfn;
+	u64 daddr;
 	bool devmem;
 };
 

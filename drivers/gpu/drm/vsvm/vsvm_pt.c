@@ -18,9 +18,11 @@
  *
  * Every memory access of an engine goes through the VM's emulated GPU page
  * table (&struct vsvm_pt), as on real hardware: the engine's MMU
- * (vsvm_mmu.c) translates a virtual address to a page frame and the
- * command processor reaches the memory through the kernel's mapping of
- * that page.  The table has two levels, a directory of 2 MiB slots and
+ * (vsvm_mmu.c) translates a virtual address to a device address, the
+ * address the device uses on its bus, and the command processor reaches
+ * the memory behind it (vsvm_mmu_kmap()).  A device address is the DMA
+ * address of a system page, or with VSVM_PTE_DEVMEM an offset into the
+ * device's VRAM.  The table has two levels, a directory of 2 MiB slots and
  * tables of 512 entries, and maps 4 KiB, 64 KiB and 2 MiB pages.
  *
  * Only the SVM layer writes entries (vsvm_pt_map() after a GPU fault,
@@ -45,11 +47,10 @@ static unsigned int vsvm_pt_index(u64 addr)
 	return (addr >> PAGE_SHIFT) & (VSVM_PT_ENTRIES - 1);
 }
 
-static u64 vsvm_pte_encode(unsigned long pfn, enum vsvm_pte_size size,
-			   u64 prot)
+static u64 vsvm_pte_encode(u64 daddr, enum vsvm_pte_size size, u64 prot)
 {
 	return VSVM_PTE_VALID | FIELD_PREP(VSVM_PTE_SIZE_MASK, size) |
-	       (prot & VSVM_PTE_PROT_MASK) | ((u64)pfn << PAGE_SHIFT);
+	       (prot & VSVM_PTE_PROT_MASK) | (daddr & VSVM_PTE_ADDR_MASK);
 }
 
 /**
@@ -163,29 +164,30 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pt_release);
  * @pt: the page table
  * @addr: virtual address, aligned to @size
  * @size: the size of the entry
- * @pfn: the first 4 KiB page frame, aligned to @size
+ * @daddr: the device address of the first 4 KiB page, aligned to @size
  * @prot: VSVM_PTE_WRITE (allow writes), VSVM_PTE_ATOMIC (allow atomics),
  *	VSVM_PTE_DEVMEM (the memory is VRAM)
  *
  * The table must exist (vsvm_pt_prepare()).  A 64 KiB mapping writes its 16
- * entries, each with its own page frame.
+ * entries, each with its own 4 KiB of the device addresses.
  *
  * Context: @pt->lock held for writing.
  */
 void vsvm_pt_map(struct vsvm_pt *pt, u64 addr, enum vsvm_pte_size size,
-		 unsigned long pfn, u64 prot)
+		 u64 daddr, u64 prot)
 {
 	u64 *table = vsvm_pt_table(pt, addr);
 	unsigned int i, n, first = vsvm_pt_index(addr);
 
 	lockdep_assert_held_write(pt->lock);
-	if (WARN_ON(!table || !IS_ALIGNED(addr, vsvm_pte_size_bytes(size))))
+	if (WARN_ON(!table || !IS_ALIGNED(addr, vsvm_pte_size_bytes(size)) ||
+		    !IS_ALIGNED(daddr, vsvm_pte_size_bytes(size))))
 		return;
 
 	n = size == VSVM_PTE_SIZE_64K ? VSVM_PT_64K_ENTRIES : 1;
 	for (i = 0; i < n; i++)
 		WRITE_ONCE(table[first + i],
-			   vsvm_pte_encode(pfn + i, size, prot));
+			   vsvm_pte_encode(daddr + i * SZ_4K, size, prot));
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pt_map);
 
@@ -271,7 +273,7 @@ bool vsvm_pt_translate(struct vsvm_pt *pt, u64 addr,
 			return false;
 	}
 
-	xlate->pfn = ((pte & VSVM_PTE_PFN_MASK) >> PAGE_SHIFT) + offset;
+	xlate->daddr = (pte & VSVM_PTE_ADDR_MASK) + offset * SZ_4K;
 	xlate->writable = pte & VSVM_PTE_WRITE;
 	xlate->devmem = pte & VSVM_PTE_DEVMEM;
 	xlate->atomic = pte & VSVM_PTE_ATOMIC;

@@ -20,7 +20,7 @@
 #define VSVM_PTE_ATOMIC		BIT_ULL(5)
 #define VSVM_PTE_PROT_MASK	(VSVM_PTE_WRITE | VSVM_PTE_DEVMEM | \
 				 VSVM_PTE_ATOMIC)
-#define VSVM_PTE_PFN_MASK	GENMASK_ULL(51, 12)
+#define VSVM_PTE_ADDR_MASK	GENMASK_ULL(51, 12)
 
 /**
  * enum vsvm_pte_size - the sizes one page table entry can map
@@ -72,14 +72,15 @@ struct vsvm_pt {
 
 /**
  * struct vsvm_pt_xlate - the result of a translation
- * @pfn: the 4 KiB page frame that backs the address
+ * @daddr: the device address of the 4 KiB page that backs the address: a
+ *	DMA address of system memory, or an offset into VRAM with @devmem
  * @writable: the entry allows writes
  * @devmem: the page is device memory (VRAM)
  * @atomic: the entry allows atomics
  * @size: the &enum vsvm_pte_size of the entry that maps it
  */
 struct vsvm_pt_xlate {
-	unsigned long pfn;
+	u64 daddr;
 	bool writable;
 	bool devmem;
 	bool atomic;
@@ -91,7 +92,7 @@ void vsvm_pt_fini(struct vsvm_pt *pt);
 int vsvm_pt_prepare(struct vsvm_pt *pt, u64 start, u64 end);
 void vsvm_pt_release(struct vsvm_pt *pt, u64 start, u64 end);
 void vsvm_pt_map(struct vsvm_pt *pt, u64 addr, enum vsvm_pte_size size,
-		 unsigned long pfn, u64 prot);
+		 u64 daddr, u64 prot);
 unsigned long vsvm_pt_zap(struct vsvm_pt *pt, u64 start, u64 end);
 void vsvm_pt_tlb_invalidate(struct vsvm_pt *pt);
 bool vsvm_pt_translate(struct vsvm_pt *pt, u64 addr,

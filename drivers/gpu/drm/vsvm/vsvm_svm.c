@@ -253,6 +253,21 @@ static bool vsvm_svm_backing_off(struct vsvm_vm *vm,
 	return time_before(jiffies, srange->backoff_until);
 }
 
+/*
+ * Take the GPU's hands off a range's pages: zap its entries and undo its
+ * DMA mappings.  Notifier lock held for writing.  Return: entries zapped.
+ */
+static unsigned long vsvm_svm_range_unbind(struct vsvm_vm *vm,
+					   struct vsvm_gpusvm_range *range)
+{
+	unsigned long zapped;
+
+	zapped = vsvm_pt_zap(&vm->pt, vsvm_gpusvm_range_start(range),
+			     vsvm_gpusvm_range_end(range));
+	vsvm_gpusvm_range_unmap_pages(&vm->gpusvm, range);
+	return zapped;
+}
+
 static void vsvm_svm_invalidate(struct vsvm_gpusvm *gpusvm,
 				struct vsvm_gpusvm_notifier *notifier,
 				const struct mmu_notifier_range *mmu_range)
@@ -269,9 +284,7 @@ static void vsvm_svm_invalidate(struct vsvm_gpusvm *gpusvm,
 	     range = vsvm_gpusvm_range_next(range, start, end)) {
 		hit = true;
 		vsvm_svm_note_migration(vm, range, mmu_range);
-		zapped += vsvm_pt_zap(&vm->pt, vsvm_gpusvm_range_start(range),
-				      vsvm_gpusvm_range_end(range));
-		vsvm_gpusvm_range_unmap_pages(gpusvm, range);
+		zapped += vsvm_svm_range_unbind(vm, range);
 		if (vsvm_svm_event_unmaps(mmu_range)) {
 			vsvm_gpusvm_range_set_unmapped(range, mmu_range);
 			vsvm_svm_range_queue_gc(vm, range);
@@ -339,10 +352,25 @@ void vsvm_svm_attrs_changed(struct vsvm_vm *vm, unsigned long start,
 	mutex_unlock(&vm->gpusvm.lock);
 }
 
+/*
+ * The device address of one of the device's VRAM pages: its offset into
+ * VRAM, which the engines reach through the backing store
+ */
+static struct drm_pagemap_addr
+vsvm_svm_device_map(struct vsvm_gpusvm *gpusvm, struct page *page,
+		    unsigned int order, enum dma_data_direction dir)
+{
+	struct vsvm_vram *vram = vsvm_vram_page_vram(page);
+
+	return drm_pagemap_addr_encode(vsvm_vram_page_offset(vram, page),
+				       DRM_INTERCONNECT_DRIVER, order, dir);
+}
+
 static const struct vsvm_gpusvm_ops vsvm_svm_gpusvm_ops = {
 	.range_alloc = vsvm_svm_range_alloc,
 	.range_free = vsvm_svm_range_free,
 	.invalidate = vsvm_svm_invalidate,
+	.device_map = vsvm_svm_device_map,
 };
 
 /* Insert an empty range over [start, end), a piece of a split range */
@@ -473,6 +501,33 @@ void vsvm_svm_gc_work(struct work_struct *work)
 }
 
 /**
+ * vsvm_svm_unplug() - take a removed device's hands off a VM's memory
+ * @vm: the VM, of a device that drm_dev_unplug() has removed
+ *
+ * Zaps the VM's page table and undoes the DMA mappings of its ranges, so
+ * that nothing stays mapped for a device whose driver is gone while the
+ * VM's file is still open.  The ranges stay until the VM goes.  No fault
+ * maps pages again: faults run inside jobs and ioctls, which no longer
+ * enter the device.
+ *
+ * Context: process context; takes the VM's SVM and notifier locks.
+ */
+void vsvm_svm_unplug(struct vsvm_vm *vm)
+{
+	struct vsvm_gpusvm_notifier *notifier;
+	struct vsvm_gpusvm_range *range;
+
+	mutex_lock(&vm->gpusvm.lock);
+	down_write(&vm->gpusvm.notifier_lock);
+	list_for_each_entry(notifier, &vm->gpusvm.notifier_list, entry)
+		list_for_each_entry(range, &notifier->range_list, entry)
+			vsvm_svm_range_unbind(vm, range);
+	vsvm_pt_tlb_invalidate(&vm->pt);
+	up_write(&vm->gpusvm.notifier_lock);
+	mutex_unlock(&vm->gpusvm.lock);
+}
+
+/**
  * vsvm_svm_init() - set up the SVM state of a new VM
  * @vm: the VM, with @vm->mm set
  *
@@ -482,7 +537,8 @@ int vsvm_svm_init(struct vsvm_vm *vm)
 {
 	int ret;
 
-	ret = vsvm_gpusvm_init(&vm->gpusvm, "vsvm", vm->mm, vm->vdev,
+	ret = vsvm_gpusvm_init(&vm->gpusvm, "vsvm", vm->vdev->drm.dev, vm->mm,
+			       vm->vdev,
 			       PAGE_SIZE, TASK_SIZE_MAX - PAGE_SIZE,
 			       VSVM_SVM_NOTIFIER_SIZE, &vsvm_svm_gpusvm_ops,
 			       vsvm_svm_chunk_sizes,
@@ -550,29 +606,63 @@ static int vsvm_svm_check_vma(struct vsvm_vm *vm, u64 addr, bool write,
 	return ret;
 }
 
-/* The largest entry that can map the pages at @pfns, for address @addr */
-static enum vsvm_pte_size vsvm_svm_pte_size(const unsigned long *pfns,
-					    unsigned long npages, u64 addr)
+/*
+ * A walk over the device addresses of a range's pages, page by page in
+ * address order, through the range's mappings (&vsvm_gpusvm_range.dma_addr)
+ */
+struct vsvm_svm_daddr_cursor {
+	const struct drm_pagemap_addr *entry;
+	unsigned long first;
+};
+
+/* The device address of page @i, at or after the cursor's last one */
+static u64 vsvm_svm_daddr(struct vsvm_svm_daddr_cursor *cur, unsigned long i)
+{
+	while (i >= cur->first + (1UL << cur->entry->order)) {
+		cur->first += 1UL << cur->entry->order;
+		cur->entry++;
+	}
+	return cur->entry->addr + ((u64)(i - cur->first) << PAGE_SHIFT);
+}
+
+/*
+ * Do pages [@i, @i + @n) lie in one kind of memory at contiguous device
+ * addresses, aligned to their size, with one protection?
+ */
+static bool vsvm_svm_pages_contiguous(struct vsvm_svm_daddr_cursor cur,
+				      const unsigned long *pfns,
+				      unsigned long i, unsigned long n)
+{
+	u64 first = vsvm_svm_daddr(&cur, i);
+	u64 proto = cur.entry->proto;
+	unsigned long k;
+
+	if (!IS_ALIGNED(first, n << PAGE_SHIFT))
+		return false;
+	for (k = 1; k < n; k++)
+		if (vsvm_svm_daddr(&cur, i + k) != first + (k << PAGE_SHIFT) ||
+		    cur.entry->proto != proto ||
+		    (pfns[i + k] & HMM_PFN_WRITE) != (pfns[i] & HMM_PFN_WRITE))
+			return false;
+	return true;
+}
+
+/* The largest entry that can map page @i of @npages, at address @addr */
+static enum vsvm_pte_size
+vsvm_svm_pte_size(const struct vsvm_svm_daddr_cursor *cur,
+		  const unsigned long *pfns, unsigned long i,
+		  unsigned long npages, u64 addr)
 {
 	static const enum vsvm_pte_size sizes[] = {
 		VSVM_PTE_SIZE_2M, VSVM_PTE_SIZE_64K,
 	};
-	unsigned long first = page_to_pfn(hmm_pfn_to_page(pfns[0]));
-	unsigned long flags = pfns[0] & HMM_PFN_WRITE;
 	int s;
 
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		unsigned long n = vsvm_pte_size_bytes(sizes[s]) >> PAGE_SHIFT;
-		unsigned long i;
 
-		if (npages < n || !IS_ALIGNED(addr, n << PAGE_SHIFT) ||
-		    !IS_ALIGNED(first, n))
-			continue;
-		for (i = 1; i < n; i++)
-			if (page_to_pfn(hmm_pfn_to_page(pfns[i])) != first + i ||
-			    (pfns[i] & HMM_PFN_WRITE) != flags)
-				break;
-		if (i == n)
+		if (npages - i >= n && IS_ALIGNED(addr, n << PAGE_SHIFT) &&
+		    vsvm_svm_pages_contiguous(*cur, pfns, i, n))
 			return sizes[s];
 	}
 	return VSVM_PTE_SIZE_4K;
@@ -649,18 +739,17 @@ static void vsvm_svm_range_map(struct vsvm_vm *vm,
 			       struct vsvm_gpusvm_range *range)
 {
 	unsigned long npages = vsvm_gpusvm_range_size(range) >> PAGE_SHIFT;
+	struct vsvm_svm_daddr_cursor cur = { .entry = range->dma_addr };
 	u64 start = vsvm_gpusvm_range_start(range);
 	unsigned long i = 0;
 
 	while (i < npages) {
-		const unsigned long *pfns = range->pfns + i;
 		u64 addr = start + ((u64)i << PAGE_SHIFT);
 		enum vsvm_pte_size size;
 
-		size = vsvm_svm_pte_size(pfns, npages - i, addr);
-		vsvm_pt_map(&vm->pt, addr, size,
-			    page_to_pfn(hmm_pfn_to_page(pfns[0])),
-			    vsvm_svm_pte_prot(range, pfns[0]));
+		size = vsvm_svm_pte_size(&cur, range->pfns, i, npages, addr);
+		vsvm_pt_map(&vm->pt, addr, size, vsvm_svm_daddr(&cur, i),
+			    vsvm_svm_pte_prot(range, range->pfns[i]));
 		i += vsvm_pte_size_bytes(size) >> PAGE_SHIFT;
 	}
 	if (range->flags.writable)
@@ -805,6 +894,22 @@ static int vsvm_svm_unshare_devmem(struct vsvm_vm *vm,
 }
 
 /*
+ * Zap the entries of a range whose pages are still valid, before its pages
+ * are got again (a write after reads, say) and their device addresses
+ * replaced, so that no engine uses an address once it is unmapped
+ */
+static void vsvm_svm_range_zap_valid(struct vsvm_vm *vm,
+				     struct vsvm_gpusvm_range *range)
+{
+	down_write(&vm->gpusvm.notifier_lock);
+	if (range->flags.has_pages &&
+	    vsvm_pt_zap(&vm->pt, vsvm_gpusvm_range_start(range),
+			vsvm_gpusvm_range_end(range)))
+		vsvm_pt_tlb_invalidate(&vm->pt);
+	up_write(&vm->gpusvm.notifier_lock);
+}
+
+/*
  * Fill a range and bind it, again while invalidations race with it: every
  * retry checks whether to give up and lets others run.
  */
@@ -816,6 +921,7 @@ static int vsvm_svm_range_fill(struct vsvm_vm *vm,
 	int ret;
 
 	for (;;) {
+		vsvm_svm_range_zap_valid(vm, range);
 		ret = vsvm_gpusvm_range_get_pages(&vm->gpusvm, range, ctx);
 		if (ret == -EROFS)
 			ret = vsvm_svm_unshare_devmem(vm, range);

@@ -13,6 +13,7 @@ struct work_struct;
 
 int vsvm_svm_init(struct vsvm_vm *vm);
 void vsvm_svm_fini(struct vsvm_vm *vm);
+void vsvm_svm_unplug(struct vsvm_vm *vm);
 int vsvm_svm_handle_fault(struct vsvm_vm *vm, u64 addr, u32 access,
 			  unsigned long deadline);
 void vsvm_svm_gc_work(struct work_struct *work);

@@ -92,6 +92,23 @@ static void vsvm_vm_release(struct kref *kref)
 }
 
 /**
+ * vsvm_vms_unplug() - unmap the memory of every VM of a removed device
+ * @vdev: the device, after drm_dev_unplug()
+ *
+ * A VM whose last reference is gone waits on &vsvm_device.vms_lock to
+ * leave the list, so each VM on it is alive while the lock is held.
+ */
+void vsvm_vms_unplug(struct vsvm_device *vdev)
+{
+	struct vsvm_vm *vm;
+
+	mutex_lock(&vdev->vms_lock);
+	list_for_each_entry(vm, &vdev->vms, dev_link)
+		vsvm_svm_unplug(vm);
+	mutex_unlock(&vdev->vms_lock);
+}
+
+/**
  * vsvm_vm_put() - drop a reference to a VM
  * @vm: the VM
  *

@@ -155,6 +155,7 @@ bool vsvm_vm_is_closed(const struct vsvm_vm *vm);
 int vsvm_vm_must_stop(const struct vsvm_vm *vm, unsigned long deadline);
 struct vsvm_vm *vsvm_vm_lookup_owned(struct vsvm_file *vfile, u32 id);
 void vsvm_vm_put(struct vsvm_vm *vm);
+void vsvm_vms_unplug(struct vsvm_device *vdev);
 bool vsvm_vm_is_owner(const struct vsvm_vm *vm);
 int vsvm_vm_create(struct vsvm_file *vfile, u32 *id);
 int vsvm_vm_destroy(struct vsvm_file *vfile, u32 id);

@@ -276,6 +276,35 @@ static inline bool vsvm_vram_page_resident(struct page *page)
 }
 
 /**
+ * vsvm_vram_offset_vaddr() - where the data at an offset into VRAM lives
+ * @vram: the VRAM
+ * @offset: an offset into @vram, in an allocated page
+ *
+ * Return: the address of @offset in the backing store.
+ */
+static inline void *vsvm_vram_offset_vaddr(const struct vsvm_vram *vram,
+					   u64 offset)
+{
+	const struct vsvm_vram_chunk *chunk =
+		&vram->chunks[offset / VSVM_VRAM_CHUNK_SIZE];
+
+	return chunk->vaddr + offset % VSVM_VRAM_CHUNK_SIZE;
+}
+
+/**
+ * vsvm_vram_page_offset() - the offset into its VRAM of a VRAM page
+ * @vram: the VRAM
+ * @page: a page of @vram
+ *
+ * Return: the offset, the page's device address.
+ */
+static inline u64 vsvm_vram_page_offset(const struct vsvm_vram *vram,
+					struct page *page)
+{
+	return (u64)vsvm_vram_page_index(vram, page) << PAGE_SHIFT;
+}
+
+/**
  * vsvm_vram_pfn_vaddr() - where the data of a VRAM page frame lives
  * @vram: the VRAM
  * @pfn: a page frame of @vram, allocated
@@ -285,12 +314,8 @@ static inline bool vsvm_vram_page_resident(struct page *page)
 static inline void *vsvm_vram_pfn_vaddr(const struct vsvm_vram *vram,
 					unsigned long pfn)
 {
-	unsigned long index = pfn - vram->pfn_first;
-	const struct vsvm_vram_chunk *chunk =
-		&vram->chunks[index / VSVM_VRAM_CHUNK_PAGES];
-
-	return chunk->vaddr +
-	       ((index % VSVM_VRAM_CHUNK_PAGES) << PAGE_SHIFT);
+	return vsvm_vram_offset_vaddr(vram,
+				      (u64)(pfn - vram->pfn_first) << PAGE_SHIFT);
 }
 
 /**

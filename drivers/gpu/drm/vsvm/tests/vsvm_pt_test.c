@@ -12,7 +12,10 @@
 
 /* An address well inside the user range, 2 MiB aligned */
 #define PT_TEST_BASE	0x7f0000000000ull
-/* Page frame numbers are only stored and compared, never dereferenced. */
+/*
+ * Device addresses, given as 4 KiB page numbers, are only stored and
+ * compared, never dereferenced.
+ */
 #define PT_TEST_PFN	0x12345ul
 
 struct vsvm_pt_test {
@@ -53,7 +56,7 @@ static void pt_map(struct vsvm_pt_test *t, u64 addr, enum vsvm_pte_size size,
 		   unsigned long pfn, bool writable)
 {
 	down_write(&t->lock);
-	vsvm_pt_map(&t->pt, addr, size, pfn,
+	vsvm_pt_map(&t->pt, addr, size, (u64)pfn << PAGE_SHIFT,
 		    writable ? VSVM_PTE_WRITE | VSVM_PTE_ATOMIC : 0);
 	up_write(&t->lock);
 }
@@ -90,7 +93,7 @@ static void vsvm_pt_test_4k(struct kunit *test)
 	pt_map(t, addr, VSVM_PTE_SIZE_4K, PT_TEST_PFN, true);
 
 	KUNIT_ASSERT_TRUE(test, pt_translate(t, addr + 123, &x));
-	KUNIT_EXPECT_EQ(test, x.pfn, PT_TEST_PFN);
+	KUNIT_EXPECT_EQ(test, x.daddr >> PAGE_SHIFT, PT_TEST_PFN);
 	KUNIT_EXPECT_TRUE(test, x.writable);
 	KUNIT_EXPECT_FALSE(test, x.devmem);
 	KUNIT_EXPECT_EQ(test, x.size, VSVM_PTE_SIZE_4K);
@@ -111,7 +114,7 @@ static void vsvm_pt_test_64k(struct kunit *test)
 
 	for (i = 0; i < 16; i++) {
 		KUNIT_ASSERT_TRUE(test, pt_translate(t, addr + i * SZ_4K, &x));
-		KUNIT_EXPECT_EQ(test, x.pfn, 0x1000 + i);
+		KUNIT_EXPECT_EQ(test, x.daddr >> PAGE_SHIFT, 0x1000 + i);
 		KUNIT_EXPECT_FALSE(test, x.writable);
 		KUNIT_EXPECT_EQ(test, x.size, VSVM_PTE_SIZE_64K);
 	}
@@ -128,13 +131,13 @@ static void vsvm_pt_test_2m(struct kunit *test)
 	pt_map(t, addr, VSVM_PTE_SIZE_2M, 0x200000, true);
 
 	KUNIT_ASSERT_TRUE(test, pt_translate(t, addr, &x));
-	KUNIT_EXPECT_EQ(test, x.pfn, 0x200000);
+	KUNIT_EXPECT_EQ(test, x.daddr >> PAGE_SHIFT, 0x200000);
 	KUNIT_EXPECT_EQ(test, x.size, VSVM_PTE_SIZE_2M);
 	/* Every 4 KiB page inside resolves through the one entry. */
 	KUNIT_ASSERT_TRUE(test, pt_translate(t, addr + SZ_2M - 1, &x));
-	KUNIT_EXPECT_EQ(test, x.pfn, 0x200000 + 511);
+	KUNIT_EXPECT_EQ(test, x.daddr >> PAGE_SHIFT, 0x200000 + 511);
 	KUNIT_ASSERT_TRUE(test, pt_translate(t, addr + 300 * SZ_4K + 7, &x));
-	KUNIT_EXPECT_EQ(test, x.pfn, 0x200000 + 300);
+	KUNIT_EXPECT_EQ(test, x.daddr >> PAGE_SHIFT, 0x200000 + 300);
 	KUNIT_EXPECT_FALSE(test, pt_translate(t, addr + SZ_2M, &x));
 	KUNIT_EXPECT_FALSE(test, pt_translate(t, addr - 1, &x));
 }
@@ -158,7 +161,7 @@ static void vsvm_pt_test_zap(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pt_translate(t, base + 8 * SZ_4K, &x));
 	KUNIT_EXPECT_FALSE(test, pt_translate(t, base + 15 * SZ_4K, &x));
 	KUNIT_EXPECT_TRUE(test, pt_translate(t, base + 16 * SZ_4K, &x));
-	KUNIT_EXPECT_EQ(test, x.pfn, 116);
+	KUNIT_EXPECT_EQ(test, x.daddr >> PAGE_SHIFT, 116);
 
 	/* A 2 MiB entry is one entry, gone at once. */
 	KUNIT_EXPECT_EQ(test, pt_zap(t, base + SZ_2M, base + SZ_4M), 1);
