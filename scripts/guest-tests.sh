@@ -51,8 +51,8 @@ run_igt()
 }
 
 # The core-mm regression suite for device-private memory, from the same
-# kernel tree (built by check.sh).  Its own harness gives each test 30 s and
-# reports a test that takes longer as failed.
+# kernel tree (built by check.sh).  Its own harness gives each test a limit
+# (300 s, see check.sh) and reports a test that takes longer as failed.
 #
 # benchmark_thp_migration is left out.  It is a timing run: buffers of
 # 512 KiB to 256 MiB, with and without THP, migrate to test_hmm and back six
