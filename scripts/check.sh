@@ -43,13 +43,7 @@ HMM_TESTS_TIMEOUT=300
 
 build_hmm_tests()
 {
-	local tree="$KDIR/linux"
-
-	mkdir -p "$BUILD/hmm-tests"
-	make -s -C "$tree" headers &&
-	make -s -C "$tree/tools/testing/selftests/mm" \
-		EXTRA_CFLAGS="-iquote $VSVM_REPO/scripts/hmm-tests -DVSVM_HMM_TESTS_TIMEOUT=$HMM_TESTS_TIMEOUT" \
-		OUTPUT="$BUILD/hmm-tests" "$BUILD/hmm-tests/hmm-tests"
+	vsvm_build_hmm_tests "$KDIR/linux" "$BUILD/hmm-tests" "$HMM_TESTS_TIMEOUT"
 }
 
 run_guest_tests()

@@ -64,3 +64,18 @@ vsvm_kernel_dir()
 {
 	echo "$VSVM_CACHE/kernel-$1-$(vsvm_kernel_key "$1")"
 }
+
+# vsvm_build_hmm_tests TREE OUTDIR TIMEOUT: build the kernel's hmm-tests
+# from kernel tree TREE, against its headers, as OUTDIR/hmm-tests, with a
+# limit of TIMEOUT seconds for each test that sets none of its own (the
+# harness's is 30 s; see scripts/hmm-tests/kselftest_harness.h).
+vsvm_build_hmm_tests()
+{
+	local tree=$1 out=$2 timeout=$3
+
+	mkdir -p "$out"
+	make -s -C "$tree" headers &&
+	make -s -C "$tree/tools/testing/selftests/mm" \
+		EXTRA_CFLAGS="-iquote $VSVM_REPO/scripts/hmm-tests -DVSVM_HMM_TESTS_TIMEOUT=$timeout" \
+		OUTPUT="$out" "$out/hmm-tests"
+}
