@@ -6,10 +6,14 @@
   results.py igt RESULTS_JSON   one line per IGT subtest (igt_runner.py)
   results.py hmm-tests TAP      one line per test of the kernel's hmm-tests
                                 (kselftest harness TAP)
-  results.py summary FILE       list the failures in FILE, print the counts
-                                of each suite and then
-                                "N passed, N failed, N skipped"; exit 1
-                                if anything failed or nothing ran
+  results.py summary FILE       list the failures in FILE, each with its
+                                evidence, print the counts of each suite
+                                and then "N passed, N failed, N skipped";
+                                exit 1 if anything failed or nothing ran
+
+A failed IGT subtest is followed by "NOTE name: line" lines, the tail of
+what it wrote to stderr, so that the last lines of a run (all a CI log may
+keep) say why it failed.
 """
 
 import json
@@ -18,6 +22,7 @@ import sys
 
 KUNIT_STATUS = {"PASS": "PASS", "SKIP": "SKIP"}
 IGT_STATUS = {"pass": "PASS", "skip": "SKIP"}
+NOTE_LINES = 10
 
 
 def kunit_cases(group, prefix=""):
@@ -49,8 +54,20 @@ def print_igt(path):
     for name, test in sorted(tests.items()):
         print(f"{IGT_STATUS.get(test['result'], 'FAIL')} {name}"
               f"{'' if test['result'] in IGT_STATUS else ' (' + test['result'] + ')'}")
+        if test["result"] not in IGT_STATUS:
+            print_notes(name, test.get("err", ""))
     if not tests:
         print("FAIL igt: no test ran")
+
+
+def print_notes(name, text):
+    """IGT's verdicts in @text (its CRITICAL and WARNING lines: failed
+    assertions and igt_warn()), or else its last lines, as NOTE lines."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    verdicts = [line for line in lines
+                if " CRITICAL: " in line or " WARNING: " in line]
+    for line in (verdicts or lines)[-NOTE_LINES:]:
+        print(f"NOTE {name}: {line}")
 
 
 TAP_PLAN = re.compile(r"^1\.\.(\d+)$")
@@ -104,9 +121,14 @@ def summary(path):
     counts = dict.fromkeys(statuses, 0)
     suites = {}
     failures = []
+    notes = {}
     with open(path) as f:
         for line in f:
             status, _, name = line.strip().partition(" ")
+            if status == "NOTE":
+                test, _, text = line.rstrip("\n")[5:].partition(": ")
+                notes.setdefault(test, []).append(text)
+                continue
             if status not in counts:
                 continue
             counts[status] += 1
@@ -117,6 +139,8 @@ def summary(path):
                 failures.append(name)
     for name in failures:
         print(f"FAILED: {name}")
+        for text in notes.get(name.split(" ", 1)[0], []):
+            print(f"  | {text}")
     for suite in ("checks", "kunit", "igt", "hmm-tests"):
         if suite in suites:
             print(f"  {suite}: {format_counts(suites[suite])}")
