@@ -221,7 +221,6 @@ static void vsvm_migrate_fill_vram(struct vsvm_vram_alloc *alloc,
 		left--;
 		zone_device_page_init(dpage, &vram->pagemap, 0);
 		kref_get(&alloc->ref);
-		dpage->zone_device_data = alloc;
 		vsvm_vram_copy_in(vram, dpage, spage);
 		args->dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
@@ -437,7 +436,7 @@ vm_fault_t vsvm_migrate_to_ram(struct vm_fault *vmf)
 {
 	struct page *page = vmf->page;
 	struct vsvm_vram *vram = vsvm_vram_page_vram(page);
-	struct vsvm_vram_alloc *alloc = page->zone_device_data;
+	struct vsvm_vram_alloc *alloc = vsvm_vram_page_alloc(page);
 	struct vm_area_struct *vma = vmf->vma;
 	struct vsvm_migrate_result res = {};
 	unsigned long granule, base;

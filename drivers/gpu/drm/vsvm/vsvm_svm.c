@@ -698,11 +698,14 @@ static void vsvm_svm_touch_vram(const unsigned long *pfns,
 
 	for (i = 0; i < npages; i++) {
 		struct page *page = hmm_pfn_to_page(pfns[i]);
+		struct vsvm_vram_alloc *alloc;
 
-		if (!is_device_private_page(page) ||
-		    page->zone_device_data == last)
+		if (!is_device_private_page(page))
 			continue;
-		last = page->zone_device_data;
+		alloc = vsvm_vram_page_alloc(page);
+		if (alloc == last)
+			continue;
+		last = alloc;
 		vsvm_vram_touch(last);
 		if (pfns[i] & HMM_PFN_WRITE)
 			vsvm_vram_start_timeslice(last);

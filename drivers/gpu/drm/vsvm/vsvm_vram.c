@@ -162,13 +162,15 @@ static int vsvm_vram_chunk_populate(struct vsvm_vram *vram,
 {
 	struct vsvm_vram_chunk *chunk = &vram->chunks[index];
 	unsigned int n = vsvm_vram_chunk_npages(vram, index);
+	struct vsvm_vram_alloc **owners;
 	struct page **pages;
-	int ret;
+	int ret = -ENOMEM;
 
 	lockdep_assert_held(&vram->lock);
 	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
+	owners = kvcalloc(n, sizeof(*owners), GFP_KERNEL);
+	if (!pages || !owners)
+		goto err_free;
 	ret = vsvm_vram_alloc_pages(pages, n);
 	if (ret)
 		goto err_free;
@@ -179,10 +181,12 @@ static int vsvm_vram_chunk_populate(struct vsvm_vram *vram,
 		goto err_free;
 	}
 	chunk->pages = pages;
+	WRITE_ONCE(chunk->owners, owners);
 	atomic64_add((u64)n << PAGE_SHIFT, &vram->backing_bytes);
 	return 0;
 
 err_free:
+	kvfree(owners);
 	kvfree(pages);
 	return ret;
 }
@@ -200,6 +204,8 @@ static void vsvm_vram_chunk_depopulate(struct vsvm_vram *vram,
 	vsvm_vram_free_pages(chunk->pages, n);
 	kvfree(chunk->pages);
 	chunk->pages = NULL;
+	kvfree(chunk->owners);
+	WRITE_ONCE(chunk->owners, NULL);
 	atomic64_sub((u64)n << PAGE_SHIFT, &vram->backing_bytes);
 }
 
@@ -283,6 +289,32 @@ static void vsvm_vram_blocks_depopulate(struct vsvm_vram *vram,
 				       -1);
 }
 
+/*
+ * Record @owner (an allocation, or NULL when it is given back) as the
+ * owner of every page of its blocks, see &vsvm_vram_chunk.owners; VRAM
+ * lock held, the blocks' chunks populated
+ */
+static void vsvm_vram_set_owner(struct vsvm_vram *vram,
+				struct list_head *blocks,
+				struct vsvm_vram_alloc *owner)
+{
+	struct gpu_buddy_block *block;
+
+	lockdep_assert_held(&vram->lock);
+	list_for_each_entry(block, blocks, link) {
+		u64 offset = gpu_buddy_block_offset(block);
+		u64 end = offset + gpu_buddy_block_size(&vram->mm, block);
+
+		for (; offset < end; offset += PAGE_SIZE) {
+			struct vsvm_vram_chunk *chunk =
+				vsvm_vram_offset_chunk(vram, offset);
+
+			WRITE_ONCE(chunk->owners[vsvm_vram_chunk_page_index(offset)],
+				   owner);
+		}
+	}
+}
+
 /* Give unreferenced allocations back to the buddy allocator */
 static void vsvm_vram_free_work(struct work_struct *work)
 {
@@ -294,6 +326,7 @@ static void vsvm_vram_free_work(struct work_struct *work)
 	list = llist_del_all(&vram->free_list);
 	llist_for_each_entry_safe(alloc, next, list, free_node) {
 		mutex_lock(&vram->lock);
+		vsvm_vram_set_owner(vram, &alloc->blocks, NULL);
 		vsvm_vram_blocks_depopulate(vram, &alloc->blocks);
 		gpu_buddy_free_list(&vram->mm, &alloc->blocks, 0);
 		mutex_unlock(&vram->lock);
@@ -541,21 +574,23 @@ static bool vsvm_vram_reclaim(struct vsvm_vram *vram)
  * /proc/<pid>/fail-nth out of the allocator until the kernel is fixed.
  * The count resumes after it.
  */
-static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram, u64 size,
-				  struct list_head *blocks)
+static int vsvm_vram_alloc_blocks(struct vsvm_vram *vram,
+				  struct vsvm_vram_alloc *alloc)
 {
 	unsigned int fail_nth = vsvm_fail_nth_swap(0);
 	int ret;
 
 	/* Largest blocks first, 4 KiB the smallest (gpu_buddy's order). */
 	mutex_lock(&vram->lock);
-	ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size, size,
-				     PAGE_SIZE, blocks, 0);
+	ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size, alloc->size,
+				     PAGE_SIZE, &alloc->blocks, 0);
 	vsvm_fail_nth_swap(fail_nth);
 	if (!ret) {
-		ret = vsvm_vram_blocks_populate(vram, blocks);
+		ret = vsvm_vram_blocks_populate(vram, &alloc->blocks);
 		if (ret)
-			gpu_buddy_free_list(&vram->mm, blocks, 0);
+			gpu_buddy_free_list(&vram->mm, &alloc->blocks, 0);
+		else
+			vsvm_vram_set_owner(vram, &alloc->blocks, alloc);
 	}
 	mutex_unlock(&vram->lock);
 	return ret;
@@ -598,7 +633,7 @@ struct vsvm_vram_alloc *vsvm_vram_alloc(struct vsvm_vram *vram, u64 size,
 	alloc->granule = SZ_2M;
 
 	do {
-		ret = vsvm_vram_alloc_blocks(vram, size, &alloc->blocks);
+		ret = vsvm_vram_alloc_blocks(vram, alloc);
 	} while (ret == -ENOSPC && --tries > 0 && vsvm_vram_reclaim(vram));
 	if (ret) {
 		kfree(alloc);
@@ -622,9 +657,8 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_alloc);
 static void vsvm_vram_folio_free(struct folio *folio)
 {
 	struct page *page = &folio->page;
-	struct vsvm_vram_alloc *alloc = page->zone_device_data;
+	struct vsvm_vram_alloc *alloc = vsvm_vram_page_alloc(page);
 
-	page->zone_device_data = NULL;
 	vsvm_vram_page_clear_resident(page);
 	vsvm_vram_alloc_put(alloc);
 }

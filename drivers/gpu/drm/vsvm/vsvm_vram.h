@@ -41,10 +41,11 @@ struct vsvm_vram_usage {
  * struct vsvm_vram_alloc - VRAM allocated for one migration
  *
  * The unit of allocation, of the LRU and of eviction.  Each device page of
- * it that holds data has &page.zone_device_data pointing here and a
- * reference on it; folio_free() drops that reference, and the last one
- * gives the memory back to the allocator (from a work item, since
- * folio_free() may run in atomic context).
+ * it that holds data holds a reference on it; folio_free() drops that
+ * reference, and the last one gives the memory back to the allocator (from
+ * a work item, since folio_free() may run in atomic context).  A page
+ * finds its allocation with vsvm_vram_page_alloc(), not through
+ * &page.zone_device_data, which belongs to whoever migrates the page.
  */
 struct vsvm_vram_alloc {
 	/** @vram: the VRAM it came from */
@@ -103,6 +104,15 @@ struct vsvm_vram_chunk {
 	 * protected as @pages
 	 */
 	void *vaddr;
+	/**
+	 * @owners: for each page of the chunk, the allocation it is part of,
+	 * or NULL while it is free; allocated and freed with @pages.  An
+	 * entry is written under &vsvm_vram.lock when its allocation is
+	 * made and when it is given back, so it is stable for whoever holds
+	 * a reference on the allocation (directly, or through a device page
+	 * of it); READ_ONCE()/WRITE_ONCE().
+	 */
+	struct vsvm_vram_alloc **owners;
 	/** @used: 4 KiB pages of the chunk allocated; under &vsvm_vram.lock */
 	unsigned int used;
 };
@@ -276,6 +286,30 @@ static inline bool vsvm_vram_page_resident(struct page *page)
 }
 
 /**
+ * vsvm_vram_offset_chunk() - the chunk of VRAM an offset falls in
+ * @vram: the VRAM
+ * @offset: an offset into @vram
+ *
+ * Return: the chunk.
+ */
+static inline struct vsvm_vram_chunk *
+vsvm_vram_offset_chunk(const struct vsvm_vram *vram, u64 offset)
+{
+	return &vram->chunks[offset / VSVM_VRAM_CHUNK_SIZE];
+}
+
+/**
+ * vsvm_vram_chunk_page_index() - which page of its chunk an offset is in
+ * @offset: an offset into VRAM
+ *
+ * Return: the index of the page in its chunk.
+ */
+static inline unsigned int vsvm_vram_chunk_page_index(u64 offset)
+{
+	return (offset % VSVM_VRAM_CHUNK_SIZE) >> PAGE_SHIFT;
+}
+
+/**
  * vsvm_vram_offset_vaddr() - where the data at an offset into VRAM lives
  * @vram: the VRAM
  * @offset: an offset into @vram, in an allocated page
@@ -285,10 +319,8 @@ static inline bool vsvm_vram_page_resident(struct page *page)
 static inline void *vsvm_vram_offset_vaddr(const struct vsvm_vram *vram,
 					   u64 offset)
 {
-	const struct vsvm_vram_chunk *chunk =
-		&vram->chunks[offset / VSVM_VRAM_CHUNK_SIZE];
-
-	return chunk->vaddr + offset % VSVM_VRAM_CHUNK_SIZE;
+	return vsvm_vram_offset_chunk(vram, offset)->vaddr +
+	       offset % VSVM_VRAM_CHUNK_SIZE;
 }
 
 /**
@@ -302,6 +334,39 @@ static inline u64 vsvm_vram_page_offset(const struct vsvm_vram *vram,
 					struct page *page)
 {
 	return (u64)vsvm_vram_page_index(vram, page) << PAGE_SHIFT;
+}
+
+/**
+ * vsvm_vram_offset_alloc() - the allocation an offset into VRAM is part of
+ * @vram: the VRAM
+ * @offset: an offset into @vram
+ *
+ * Context: the caller holds a reference on the allocation, or a device
+ * page of it, which keeps the answer true.
+ * Return: the allocation, or NULL if @offset is not allocated.
+ */
+static inline struct vsvm_vram_alloc *
+vsvm_vram_offset_alloc(const struct vsvm_vram *vram, u64 offset)
+{
+	struct vsvm_vram_alloc **owners =
+		READ_ONCE(vsvm_vram_offset_chunk(vram, offset)->owners);
+
+	if (!owners)
+		return NULL;
+	return READ_ONCE(owners[vsvm_vram_chunk_page_index(offset)]);
+}
+
+/**
+ * vsvm_vram_page_alloc() - the allocation a VRAM page is part of
+ * @page: a page of some vsvm VRAM, referenced by the caller
+ *
+ * Return: the allocation, or NULL if @page is not allocated.
+ */
+static inline struct vsvm_vram_alloc *vsvm_vram_page_alloc(struct page *page)
+{
+	struct vsvm_vram *vram = vsvm_vram_page_vram(page);
+
+	return vsvm_vram_offset_alloc(vram, vsvm_vram_page_offset(vram, page));
 }
 
 /**

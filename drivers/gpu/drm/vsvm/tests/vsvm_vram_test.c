@@ -251,6 +251,47 @@ static void vsvm_vram_test_backing_per_chunk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), 0);
 }
 
+/* Pages of @vram whose reverse map gives @owner (NULL: free pages) */
+static unsigned int count_owned(struct vsvm_vram *vram,
+				struct vsvm_vram_alloc *owner)
+{
+	unsigned int n = 0;
+	u64 offset;
+
+	for (offset = 0; offset < vram->size; offset += PAGE_SIZE)
+		n += vsvm_vram_offset_alloc(vram, offset) == owner;
+	return n;
+}
+
+/*
+ * The reverse map gives every page of an allocation, in all its blocks and
+ * chunks, and no other page; it forgets an allocation given back.
+ */
+static void vsvm_vram_test_owners(struct kunit *test)
+{
+	struct vsvm_vram *vram = test->priv;
+	unsigned int total = vram->size >> PAGE_SHIFT;
+	struct vsvm_vram_alloc *small, *big;
+	u64 lo, hi;
+
+	small = test_alloc(test, SZ_4K);
+	big = test_alloc(test, SZ_2M + SZ_4K);
+	KUNIT_EXPECT_EQ(test, alloc_blocks(big, &lo, &hi), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vram->backing_bytes), SZ_4M);
+	KUNIT_EXPECT_EQ(test, count_owned(vram, small), 1);
+	KUNIT_EXPECT_EQ(test, count_owned(vram, big), 513);
+	KUNIT_EXPECT_EQ(test, count_owned(vram, NULL), total - 514);
+
+	vsvm_vram_alloc_put(small);
+	vsvm_vram_flush(vram);
+	KUNIT_EXPECT_EQ(test, count_owned(vram, big), 513);
+	KUNIT_EXPECT_EQ(test, count_owned(vram, NULL), total - 513);
+
+	vsvm_vram_alloc_put(big);
+	vsvm_vram_flush(vram);
+	KUNIT_EXPECT_EQ(test, count_owned(vram, NULL), total);
+}
+
 static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_backing_follows_use),
 	KUNIT_CASE(vsvm_vram_test_backing_per_chunk),
@@ -259,6 +300,7 @@ static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_fail_alloc),
 	KUNIT_CASE(vsvm_vram_test_fragmented),
 	KUNIT_CASE(vsvm_vram_test_lru_order),
+	KUNIT_CASE(vsvm_vram_test_owners),
 	{}
 };
 
