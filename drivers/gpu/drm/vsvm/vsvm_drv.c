@@ -69,12 +69,14 @@
  *    migrate_vma_setup().  Core mm also calls the notifiers with it held
  *    (munmap, mprotect, ...) and calls the pagemap's migrate_to_ram() with
  *    it (or the VMA lock) held.
- * 5. &vsvm_vram.lock (mutex, one per device): the VRAM buddy allocator.
- *    Taken with the mmap lock held when a migration allocates VRAM, and
- *    alone by the work item that frees VRAM and by debugfs.  The allocator
- *    allocates memory under it, so memory reclaim, and the notifier
- *    callbacks reclaim can call, may run inside it: it is never taken under
- *    a notifier lock.  Eviction runs outside it.
+ * 5. &vsvm_vram.lock (mutex, one per device): the VRAM buddy allocator,
+ *    the chunks' backing store and the writes of their reverse map
+ *    (&vsvm_vram_chunk.owners, read without it).  Taken with the mmap
+ *    lock held when a migration allocates VRAM, and alone by the work
+ *    item that frees VRAM and by debugfs.  The allocator allocates memory
+ *    under it, so memory reclaim, and the notifier callbacks reclaim can
+ *    call, may run inside it: it is never taken under a notifier lock.
+ *    Eviction runs outside it.
  * 6. &vsvm_gpusvm.notifier_lock (rw_semaphore, one per VM), the notifier
  *    lock: protects the GPU page table, the validity of the ranges' pages
  *    and the range and notifier trees.  The invalidation callback holds it
