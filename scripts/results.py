@@ -11,9 +11,10 @@
                                 and then "N passed, N failed, N skipped";
                                 exit 1 if anything failed or nothing ran
 
-A failed IGT subtest is followed by "NOTE name: line" lines, the tail of
-what it wrote to stderr, so that the last lines of a run (all a CI log may
-keep) say why it failed.
+A failed IGT subtest is followed by "NOTE name: line" lines: IGT's
+CRITICAL and WARNING lines from its stderr, or its last lines if it wrote
+none, so that the last lines of a run (all a CI log may keep) say why it
+failed.
 """
 
 import json
@@ -126,7 +127,7 @@ def summary(path):
         for line in f:
             status, _, name = line.strip().partition(" ")
             if status == "NOTE":
-                test, _, text = line.rstrip("\n")[5:].partition(": ")
+                test, _, text = name.partition(": ")
                 notes.setdefault(test, []).append(text)
                 continue
             if status not in counts:
